@@ -50,6 +50,10 @@ public abstract sealed class HadronException extends RuntimeException
       super(message, null);
     }
 
+    public NotFound(String message, Throwable cause) {
+      super(message, cause);
+    }
+
     @Override
     public Status status() {
       return Status.NOT_FOUND;
@@ -80,6 +84,10 @@ public abstract sealed class HadronException extends RuntimeException
 
     public Unsupported(String message) {
       super(message, null);
+    }
+
+    public Unsupported(String message, Throwable cause) {
+      super(message, cause);
     }
 
     @Override
