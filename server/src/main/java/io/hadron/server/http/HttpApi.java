@@ -1,0 +1,156 @@
+package io.hadron.server.http;
+
+import io.hadron.core.HadronException;
+import io.hadron.core.InferenceRequest;
+import io.hadron.core.config.ModelConfig;
+import io.hadron.server.infer.InferenceService;
+import io.hadron.server.repository.ModelEntry;
+import io.hadron.server.repository.ModelRepository;
+import io.hadron.server.repository.ModelVersion;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The KServe v2 HTTP routes. Handlers decode, submit and respond — nothing else; they run on event
+ * loops and never block: inference completes on an instance thread and the response is written
+ * after hopping back to the request's own context.
+ *
+ * <p>Thread-safe: holds only immutable references to thread-safe services.
+ */
+public final class HttpApi {
+  private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+  private static final String JSON = "application/json";
+
+  private final ModelRepository repository;
+  private final InferenceService inference;
+  private final BooleanSupplier ready;
+  private final String serverVersion;
+
+  /**
+   * @param ready true when the server as a whole is ready (start-up loading done, not shutting down)
+   */
+  public HttpApi(ModelRepository repository, InferenceService inference, BooleanSupplier ready, String serverVersion) {
+    this.repository = repository;
+    this.inference = inference;
+    this.ready = ready;
+    this.serverVersion = serverVersion;
+  }
+
+  public Router router(Vertx vertx, long maxRequestBytes) {
+    Router r = Router.router(vertx);
+    r.get("/v2/health/live").handler(ctx -> ctx.response().setStatusCode(200).end());
+    r.get("/v2/health/ready").handler(this::serverReady);
+    r.get("/v2").handler(ctx -> send(ctx, 200,
+        JsonWriter.serverMetadata("hadron", serverVersion, List.of("model_repository"))));
+    r.get("/v2/models/:model").handler(ctx -> metadata(ctx, null));
+    r.get("/v2/models/:model/versions/:version").handler(ctx -> metadata(ctx, ctx.pathParam("version")));
+    r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
+    r.get("/v2/models/:model/versions/:version/ready").handler(ctx -> modelReady(ctx, ctx.pathParam("version")));
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes);
+    r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
+    r.post("/v2/models/:model/versions/:version/infer").handler(body)
+        .handler(ctx -> infer(ctx, ctx.pathParam("version")));
+
+    r.errorHandler(404, ctx -> send(ctx, 404, JsonWriter.error("no route for " + ctx.request().path())));
+    r.errorHandler(405, ctx -> send(ctx, 405,
+        JsonWriter.error("method " + ctx.request().method() + " is not allowed on " + ctx.request().path())));
+    r.errorHandler(413, ctx -> send(ctx, 413,
+        JsonWriter.error("request body exceeds the limit of " + maxRequestBytes + " bytes")));
+    r.errorHandler(500, ctx -> {
+      Throwable t = ctx.failure();
+      if (t != null) {
+        LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().path(), t);
+      }
+      send(ctx, 500, JsonWriter.error(t == null ? "internal error" : t.toString()));
+    });
+    return r;
+  }
+
+  private void serverReady(RoutingContext ctx) {
+    if (ready.getAsBoolean()) {
+      ctx.response().setStatusCode(200).end();
+    } else {
+      // KServe v2: readiness is a boolean, 200 for true and 4xx for false.
+      send(ctx, 400, JsonWriter.error("server is not ready: "
+          + (repository.initialLoadDone() ? "shutting down" : "models are still loading")));
+    }
+  }
+
+  private void modelReady(RoutingContext ctx, String version) {
+    String model = ctx.pathParam("model");
+    try {
+      ModelVersion mv = repository.find(model, version);
+      if (mv.isReady()) {
+        ctx.response().setStatusCode(200).end();
+      } else {
+        send(ctx, 400, JsonWriter.error("model '" + model + "' version " + mv.version() + " is not ready: " + mv.reason()));
+      }
+    } catch (HadronException.Unavailable e) {
+      send(ctx, 400, JsonWriter.error(e.getMessage()));
+    } catch (HadronException e) {
+      fail(ctx, e);
+    }
+  }
+
+  private void metadata(RoutingContext ctx, String version) {
+    String model = ctx.pathParam("model");
+    try {
+      ModelVersion mv = repository.find(model, version);
+      ModelConfig config = mv.config().orElseThrow(() -> new HadronException.Unavailable(
+          "model '" + model + "' version " + mv.version() + " is not ready: " + mv.reason()));
+      ModelEntry entry = repository.model(model).orElseThrow();
+      List<String> versions = version != null
+          ? List.of(mv.versionString())
+          : entry.versions().stream().filter(ModelVersion::isReady).map(ModelVersion::versionString).toList();
+      send(ctx, 200, JsonWriter.modelMetadata(model, versions, config));
+    } catch (HadronException e) {
+      fail(ctx, e);
+    }
+  }
+
+  private void infer(RoutingContext ctx, String version) {
+    InferenceRequest request;
+    try {
+      request = InferRequestJson.decode(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes(),
+          ctx.pathParam("model"), version);
+    } catch (HadronException e) {
+      fail(ctx, e);
+      return;
+    }
+    AtomicBoolean gone = new AtomicBoolean();
+    ctx.response().closeHandler(v -> gone.set(true));
+    Future.fromCompletionStage(inference.infer(request, gone::get), ctx.vertx().getOrCreateContext())
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            send(ctx, 200, JsonWriter.inferResponse(ar.result()));
+          } else {
+            Throwable t = HttpErrors.unwrap(ar.cause());
+            if (t instanceof HadronException he) {
+              fail(ctx, he);
+            } else {
+              LOG.log(System.Logger.Level.ERROR, "inference on '" + request.modelName() + "' failed", t);
+              send(ctx, 500, JsonWriter.error(t.toString()));
+            }
+          }
+        });
+  }
+
+  private static void fail(RoutingContext ctx, HadronException e) {
+    send(ctx, HttpErrors.status(e), JsonWriter.error(e.getMessage()));
+  }
+
+  private static void send(RoutingContext ctx, int status, Buffer body) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body);
+  }
+}

@@ -1,0 +1,62 @@
+package io.hadron.server.infer;
+
+import io.hadron.core.HadronException;
+import io.hadron.core.InferenceRequest;
+import io.hadron.core.InferenceResponse;
+import io.hadron.core.Tensor;
+import io.hadron.core.config.ModelConfig;
+import io.hadron.server.repository.Dispatcher;
+import io.hadron.server.repository.ModelRepository;
+import io.hadron.server.repository.ModelVersion;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The protocol-independent inference path: find the ready model version, validate the request
+ * against its configuration, hand it to the version's dispatcher, and assemble the response.
+ *
+ * <p>Thread-safe; called from event loops, so it never blocks.
+ */
+public final class InferenceService {
+  private final ModelRepository repository;
+
+  public InferenceService(ModelRepository repository) {
+    this.repository = repository;
+  }
+
+  /**
+   * Runs one request. Validation failures complete the future exceptionally with a {@link
+   * HadronException} before anything is queued.
+   */
+  public CompletableFuture<InferenceResponse> infer(InferenceRequest request, BooleanSupplier cancelled) {
+    try {
+      ModelVersion mv = repository.findReady(request.modelName(), request.modelVersion());
+      ModelConfig config = mv.config().orElseThrow();
+      Dispatcher dispatcher = mv.dispatcher().orElseThrow(
+          () -> new HadronException.Unavailable("model '" + request.modelName() + "' is not ready: " + mv.reason()));
+      List<Tensor> inputs = RequestValidator.inputs(config, request.inputs());
+      List<String> outputs = RequestValidator.outputs(config, request.outputs());
+      int priority = (int) uintParameter(request.parameters(), "priority", Integer.MAX_VALUE);
+      long timeout = uintParameter(request.parameters(), "timeout", Long.MAX_VALUE);
+      return dispatcher.submit(inputs, outputs, priority, timeout, cancelled)
+          .thenApply(out -> new InferenceResponse(
+              request.modelName(), mv.versionString(), request.id(), out, Map.of()));
+    } catch (HadronException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static long uintParameter(Map<String, Object> params, String key, long max) {
+    Object v = params.get(key);
+    if (v == null) {
+      return 0;
+    }
+    if (v instanceof Long l && l >= 0 && l <= max) {
+      return l;
+    }
+    throw new HadronException.InvalidArgument(
+        "parameter '" + key + "' must be an unsigned integer" + (max < Long.MAX_VALUE ? " <= " + max : "") + ", got " + v);
+  }
+}

@@ -1,0 +1,9 @@
+package io.hadron.server.repository;
+
+/** Lifecycle of one model version. Immutable. */
+public enum ModelState {
+  LOADING,
+  READY,
+  UNAVAILABLE,
+  UNLOADING
+}

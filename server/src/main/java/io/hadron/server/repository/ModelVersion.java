@@ -1,0 +1,98 @@
+package io.hadron.server.repository;
+
+import io.hadron.core.config.ModelConfig;
+import io.hadron.core.spi.LoadedModel;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One version of a model as the repository knows it: its state, why it is not ready when it is
+ * not, and once ready its completed configuration, engine and dispatcher.
+ *
+ * <p>Thread-safe: state changes publish through a single volatile snapshot, so a request thread
+ * sees a consistent (state, reason, config, dispatcher) tuple without locking.
+ */
+public final class ModelVersion {
+  /** Everything that changes together. */
+  private record Snapshot(
+      ModelState state, String reason, ModelConfig config, LoadedModel loaded, Dispatcher dispatcher) {}
+
+  private final String modelName;
+  private final long version;
+  private volatile Snapshot snapshot;
+
+  ModelVersion(String modelName, long version) {
+    this.modelName = Objects.requireNonNull(modelName);
+    this.version = version;
+    this.snapshot = new Snapshot(ModelState.LOADING, "loading", null, null, null);
+  }
+
+  public String modelName() {
+    return modelName;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public String versionString() {
+    return Long.toString(version);
+  }
+
+  public ModelState state() {
+    return snapshot.state;
+  }
+
+  public boolean isReady() {
+    return snapshot.state == ModelState.READY;
+  }
+
+  /** Why the version is not ready ("" when it is). */
+  public String reason() {
+    return snapshot.state == ModelState.READY ? "" : snapshot.reason;
+  }
+
+  /** The completed configuration, once the version has been loaded. */
+  public Optional<ModelConfig> config() {
+    return Optional.ofNullable(snapshot.config);
+  }
+
+  /** The dispatcher of a ready version. */
+  public Optional<Dispatcher> dispatcher() {
+    Snapshot s = snapshot;
+    return s.state == ModelState.READY ? Optional.of(s.dispatcher) : Optional.empty();
+  }
+
+  void ready(ModelConfig config, LoadedModel loaded, Dispatcher dispatcher) {
+    snapshot = new Snapshot(ModelState.READY, "", config, loaded, dispatcher);
+  }
+
+  void failed(String reason) {
+    Snapshot s = snapshot;
+    snapshot = new Snapshot(ModelState.UNAVAILABLE, reason, s.config, null, null);
+  }
+
+  /**
+   * Takes the version out of service and frees it: new requests see it unavailable at once, queued
+   * ones drain through the dispatcher, then the engine closes. Called by the repository only.
+   */
+  void unload(String why) {
+    Snapshot s = snapshot;
+    snapshot = new Snapshot(ModelState.UNLOADING, "unloading", s.config, null, null);
+    try {
+      if (s.dispatcher != null) {
+        s.dispatcher.close();
+      }
+    } finally {
+      if (s.loaded != null) {
+        s.loaded.close();
+      }
+      snapshot = new Snapshot(ModelState.UNAVAILABLE, why, s.config, null, null);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return modelName + "/" + version + " " + snapshot.state;
+  }
+}

@@ -1,0 +1,46 @@
+package io.hadron.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+  @Test
+  void noFlagsGiveTheDocumentedDefaults() {
+    ServerConfig c = ServerConfig.parse();
+    assertEquals(8000, c.httpPort());
+    assertEquals(64L << 20, c.maxRequestBytes());
+    assertTrue(c.modelRepository().isEmpty());
+    assertEquals(4, c.defaultMaxBatchSize());
+  }
+
+  @Test
+  void flagsTakeValuesAfterASpaceOrAnEqualsSign() {
+    ServerConfig c = ServerConfig.parse("--model-repository", "/models", "--http-port=9000",
+        "--max-request-size", "2m", "--intra-op-threads=3", "--default-max-batch-size", "16");
+    assertEquals(Path.of("/models"), c.modelRepository().orElseThrow());
+    assertEquals(9000, c.httpPort());
+    assertEquals(2L << 20, c.maxRequestBytes());
+    assertEquals(3, c.intraOpThreads());
+    assertEquals(16, c.defaultMaxBatchSize());
+  }
+
+  @Test
+  void badFlagsAreRejectedNamingTheFlag() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--http-port", "http"))
+        .getMessage().contains("--http-port"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--http-port", "70000"))
+        .getMessage().contains("70000"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--bogus", "1"))
+        .getMessage().contains("--bogus"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--intra-op-threads"))
+        .getMessage().contains("needs a value"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--intra-op-threads", "-1"))
+        .getMessage().contains("--intra-op-threads"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--max-request-size", "3x"))
+        .getMessage().contains("'3x'"));
+  }
+}
