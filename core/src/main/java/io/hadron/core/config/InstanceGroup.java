@@ -22,6 +22,11 @@ public record InstanceGroup(String name, int count, Kind kind, List<Integer> gpu
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");
     gpus = List.copyOf(gpus);
+    for (int g : gpus) {
+      if (g < 0) {
+        throw new IllegalArgumentException("instance_group '" + name + "': gpus may not be negative, got " + g);
+      }
+    }
     if (count < 1) {
       throw new IllegalArgumentException("instance_group '" + name + "': count must be >= 1, got " + count);
     }

@@ -59,8 +59,12 @@ public record ModelConfig(
     unique("input", inputs);
     unique("output", outputs);
     dynamicBatching.ifPresent(db -> {
+      if (maxBatchSize == 0 && !db.preferredBatchSizes().isEmpty()) {
+        throw new IllegalArgumentException("dynamic_batching preferred_batch_size " + db.preferredBatchSizes()
+            + " needs max_batch_size > 0");
+      }
       for (int p : db.preferredBatchSizes()) {
-        if (maxBatchSize > 0 && p > maxBatchSize) {
+        if (p > maxBatchSize) {
           throw new IllegalArgumentException("dynamic_batching preferred_batch_size " + p
               + " exceeds max_batch_size " + maxBatchSize);
         }

@@ -16,6 +16,9 @@ public record TensorConfig(String name, DataType datatype, long[] dims, boolean 
   public TensorConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(datatype, "datatype");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("tensor name must not be empty");
+    }
     dims = dims.clone();
     for (long d : dims) {
       if (d < Shapes.DYNAMIC) {

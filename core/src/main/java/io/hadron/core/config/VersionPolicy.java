@@ -45,6 +45,11 @@ public sealed interface VersionPolicy {
       if (versions.isEmpty()) {
         throw new IllegalArgumentException("version_policy specific needs at least one version");
       }
+      for (long v : versions) {
+        if (v < 0) {
+          throw new IllegalArgumentException("version_policy specific versions must be >= 0, got " + v);
+        }
+      }
     }
 
     @Override
