@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import io.hadron.core.HadronException;
 import io.hadron.quantization.onnx.proto.ModelProto;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,6 +22,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * this check a wrong file would fail much later and far less clearly inside an engine.
  *
  * <p>Fields unknown to our schema are kept and written back, so read-then-write is lossless.
+ *
+ * <p>Models past protobuf's 2 GiB limit keep weights in external data files; {@link
+ * #readWithExternalData} pulls those bytes into the message and {@link #writeWithExternalData}
+ * moves large tensors back out (see {@link ExternalData} for the file rules).
  *
  * <p>Stateless and thread-safe.
  */
@@ -61,6 +66,64 @@ public final class OnnxModels {
   }
 
   /**
+   * Reads a model file and the external data files its tensors refer to, so that every tensor
+   * holds its bytes in {@code raw_data}. Data files are looked up beside the model and may not lie
+   * outside its directory.
+   *
+   * @throws HadronException.NotFound if the model or a data file does not exist
+   * @throws HadronException.InvalidArgument if the model or a data reference is malformed
+   */
+  public static ModelProto readWithExternalData(Path file) {
+    ModelProto model = read(file);
+    if (!ExternalData.hasExternal(model)) {
+      return model;
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    return ExternalData.internalize(model, dir);
+  }
+
+  /** True if any tensor of the model keeps its data in an external file. */
+  public static boolean hasExternalData(ModelProto model) {
+    return ExternalData.hasExternal(model);
+  }
+
+  /** The bytes of tensor data held inside the message: roughly its serialized size. */
+  public static long tensorBytes(ModelProto model) {
+    return ExternalData.rawBytes(model);
+  }
+
+  /**
+   * Writes a model with every tensor of at least {@code thresholdBytes} bytes of data moved into
+   * one data file beside it, named after the model file with ".data" appended; returns that file.
+   * The data file is complete before the model file appears, and each is written through a
+   * temporary file and a rename.
+   *
+   * @throws HadronException.InvalidArgument if a tensor still refers to an external file
+   * @throws HadronException.Internal naming the file that cannot be written
+   */
+  public static Path writeWithExternalData(ModelProto model, Path file, long thresholdBytes) {
+    Path absolute = file.toAbsolutePath();
+    String location = absolute.getFileName() + ".data";
+    Path dataFile = absolute.resolveSibling(location);
+    Path tmp = tempBeside(dataFile);
+    ModelProto slim;
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        slim = ExternalData.externalize(model, location, Math.max(1, thresholdBytes), ch);
+      }
+      moveOver(tmp, dataFile);
+      tmp = null;
+    } catch (IOException e) {
+      throw new HadronException.Internal("cannot write external data file " + dataFile + ": " + e, e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+    write(slim, file);
+    return dataFile;
+  }
+
+  /**
    * Parses a serialized model. The parsed model does not share {@code bytes}, so the caller may
    * reuse the array.
    *
@@ -83,31 +146,49 @@ public final class OnnxModels {
    * @throws HadronException.Internal naming the file if it cannot be written
    */
   public static void write(ModelProto model, Path file) {
+    long tensorBytes = ExternalData.rawBytes(model);
+    if (tensorBytes > MAX_MODEL_BYTES) {
+      throw new HadronException.InvalidArgument(
+          "cannot write ONNX model file " + file + ": its tensors hold " + tensorBytes
+              + " bytes, over the 2 GiB protobuf limit; use writeWithExternalData");
+    }
     Path absolute = file.toAbsolutePath();
-    Path dir = absolute.getParent();
-    Path tmp = null;
+    Path tmp = tempBeside(absolute);
     try {
-      // Not Files.createTempFile: that makes the file owner-only, and the rename would carry those
-      // permissions over to the model, hiding it from a server running as another user.
-      String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
-      tmp = dir.resolve("." + absolute.getFileName() + "." + suffix + ".tmp");
       Files.write(tmp, model.toByteArray(), StandardOpenOption.CREATE_NEW);
-      try {
-        Files.move(
-            tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-      }
+      moveOver(tmp, absolute);
       tmp = null;
     } catch (IOException e) {
       throw new HadronException.Internal("cannot write ONNX model file " + file + ": " + e, e);
     } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException suppressed) {
-          // The write already failed and that failure is what the caller needs to see.
-        }
+      deleteQuietly(tmp);
+    }
+  }
+
+  /**
+   * A temporary file name beside {@code target}. Not Files.createTempFile: that makes the file
+   * owner-only, and the rename would carry those permissions over to the model, hiding it from a
+   * server running as another user.
+   */
+  private static Path tempBeside(Path target) {
+    String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    return target.resolveSibling("." + target.getFileName() + "." + suffix + ".tmp");
+  }
+
+  private static void moveOver(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static void deleteQuietly(Path tmp) {
+    if (tmp != null) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException suppressed) {
+        // The write already failed and that failure is what the caller needs to see.
       }
     }
   }
