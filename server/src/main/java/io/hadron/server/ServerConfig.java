@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param interOpThreads engine threads across operators per instance (0 = engine default)
  * @param defaultMaxBatchSize max_batch_size given by auto-complete to models that can batch
  * @param modelLoadThreads size of the pool that loads models (a slow load never blocks serving)
+ * @param grpcPort the KServe v2 gRPC port (0 = any free port)
+ * @param grpcMaxMessageBytes largest gRPC request message accepted; larger ones get RESOURCE_EXHAUSTED
  */
 public record ServerConfig(
     Optional<Path> modelRepository,
@@ -25,12 +27,17 @@ public record ServerConfig(
     int intraOpThreads,
     int interOpThreads,
     int defaultMaxBatchSize,
-    int modelLoadThreads) {
+    int modelLoadThreads,
+    int grpcPort,
+    long grpcMaxMessageBytes) {
 
   public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
+  /** gRPC's own ceiling (a message length is a 32-bit field), and Triton's default. */
+  public static final long DEFAULT_GRPC_MAX_MESSAGE_BYTES = Integer.MAX_VALUE;
 
   public static ServerConfig defaults() {
-    return new ServerConfig(Optional.empty(), "0.0.0.0", 8000, DEFAULT_MAX_REQUEST_BYTES, 0, 0, 4, 2);
+    return new ServerConfig(Optional.empty(), "0.0.0.0", 8000, DEFAULT_MAX_REQUEST_BYTES, 0, 0, 4, 2, 8001,
+        DEFAULT_GRPC_MAX_MESSAGE_BYTES);
   }
 
   public ServerConfig {
@@ -43,6 +50,15 @@ public record ServerConfig(
     atLeast("--inter-op-threads", interOpThreads, 0);
     atLeast("--default-max-batch-size", defaultMaxBatchSize, 0);
     atLeast("--model-load-threads", modelLoadThreads, 1);
+    checkPort("--grpc-port", grpcPort);
+    if (grpcMaxMessageBytes < 1 || grpcMaxMessageBytes > DEFAULT_GRPC_MAX_MESSAGE_BYTES) {
+      throw new IllegalArgumentException("--grpc-max-message-size must be between 1 and "
+          + DEFAULT_GRPC_MAX_MESSAGE_BYTES + " bytes, got " + grpcMaxMessageBytes);
+    }
+    if (grpcPort != 0 && grpcPort == httpPort) {
+      throw new IllegalArgumentException("--grpc-port " + grpcPort + " conflicts with --http-port " + httpPort
+          + "; the two protocols need separate ports");
+    }
   }
 
   private static void checkPort(String flag, int port) {
@@ -60,17 +76,27 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(modelRepository, host, port, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads);
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes);
   }
 
   public ServerConfig withModelRepository(Path repo) {
     return new ServerConfig(Optional.of(repo), host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads);
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes);
+  }
+
+  public ServerConfig withGrpcPort(int port) {
+    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
+        defaultMaxBatchSize, modelLoadThreads, port, grpcMaxMessageBytes);
+  }
+
+  public ServerConfig withGrpcMaxMessageBytes(long bytes) {
+    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, bytes);
   }
 
   public ServerConfig withMaxRequestBytes(long bytes) {
     return new ServerConfig(modelRepository, host, httpPort, bytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads);
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes);
   }
 
   /** The flags, for {@code --help}. */
@@ -80,8 +106,12 @@ public record ServerConfig(
         --model-repository DIR      serve the models in DIR (Triton layout) instead of the bundled ones
         --host ADDR                 address to listen on (default 0.0.0.0)
         --http-port N               KServe v2 HTTP port (default 8000)
+        --grpc-port N               KServe v2 gRPC port (default 8001)
         --max-request-size BYTES    largest request body; larger gets 413 (default 67108864 = 64 MiB);
                                     suffixes k, m, g (binary) accepted
+        --grpc-max-message-size BYTES
+                                    largest gRPC request message; larger gets RESOURCE_EXHAUSTED
+                                    (default 2147483647 = 2 GiB - 1); suffixes k, m, g accepted
         --intra-op-threads N        engine threads within an operator, per instance (default 0 = engine's choice)
         --inter-op-threads N        engine threads across operators, per instance (default 0 = engine's choice)
         --default-max-batch-size N  max_batch_size given to auto-completed models that can batch (default 4)
@@ -105,6 +135,8 @@ public record ServerConfig(
     int inter = c.interOpThreads;
     int defaultMbs = c.defaultMaxBatchSize;
     int loadThreads = c.modelLoadThreads;
+    int grpcPort = c.grpcPort;
+    long grpcMaxMessage = c.grpcMaxMessageBytes;
 
     List<String> rest = new ArrayList<>(List.of(args));
     while (!rest.isEmpty()) {
@@ -134,10 +166,13 @@ public record ServerConfig(
         case "--inter-op-threads" -> inter = intFlag(flag, value);
         case "--default-max-batch-size" -> defaultMbs = intFlag(flag, value);
         case "--model-load-threads" -> loadThreads = intFlag(flag, value);
+        case "--grpc-port" -> grpcPort = intFlag(flag, value);
+        case "--grpc-max-message-size" -> grpcMaxMessage = sizeFlag(flag, value);
         default -> throw new IllegalArgumentException("unknown flag '" + flag + "' (see --help)");
       }
     }
-    return new ServerConfig(repo, host, httpPort, maxRequest, intra, inter, defaultMbs, loadThreads);
+    return new ServerConfig(repo, host, httpPort, maxRequest, intra, inter, defaultMbs, loadThreads, grpcPort,
+        grpcMaxMessage);
   }
 
   private static int intFlag(String flag, String value) {

@@ -16,7 +16,7 @@ final class TestServer implements AutoCloseable {
   final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   TestServer(ServerConfig config) throws Exception {
-    server = HadronServer.start(config.withHttpPort(0));
+    server = HadronServer.start(config.withHttpPort(0).withGrpcPort(0));
     server.awaitInitialLoad(Duration.ofMinutes(2));
   }
 
@@ -37,6 +37,15 @@ final class TestServer implements AutoCloseable {
     return client.send(HttpRequest.newBuilder(URI.create(url(path)))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Posts raw bytes with the given header name/value pairs and no Content-Type unless one is given. */
+  HttpResponse<byte[]> postBytes(String path, byte[] body, String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {

@@ -2,6 +2,7 @@ package io.hadron.server.http;
 
 import io.hadron.core.HadronException;
 import io.hadron.core.InferenceRequest;
+import io.hadron.core.InferenceResponse;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.server.infer.InferenceService;
 import io.hadron.server.repository.ModelEntry;
@@ -13,7 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -28,6 +29,11 @@ import java.util.function.BooleanSupplier;
 public final class HttpApi {
   private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
   private static final String JSON = "application/json";
+  /** The binary tensor data extension's header: the length of the JSON part of the body. */
+  static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+
+  /** The protocol extensions this server reports in its metadata (HTTP and gRPC alike). */
+  public static final List<String> EXTENSIONS = List.of("model_repository", "binary_tensor_data");
 
   private final ModelRepository repository;
   private final InferenceService inference;
@@ -48,16 +54,15 @@ public final class HttpApi {
     Router r = Router.router(vertx);
     r.get("/v2/health/live").handler(ctx -> ctx.response().setStatusCode(200).end());
     r.get("/v2/health/ready").handler(this::serverReady);
-    r.get("/v2").handler(ctx -> send(ctx, 200,
-        JsonWriter.serverMetadata("hadron", serverVersion, List.of("model_repository"))));
+    r.get("/v2").handler(ctx -> send(ctx, 200, JsonWriter.serverMetadata("hadron", serverVersion, EXTENSIONS)));
     r.get("/v2/models/:model").handler(ctx -> metadata(ctx, null));
     r.get("/v2/models/:model/versions/:version").handler(ctx -> metadata(ctx, ctx.pathParam("version")));
     r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
     r.get("/v2/models/:model/versions/:version/ready").handler(ctx -> modelReady(ctx, ctx.pathParam("version")));
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes);
-    r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
-    r.post("/v2/models/:model/versions/:version/infer").handler(body)
-        .handler(ctx -> infer(ctx, ctx.pathParam("version")));
+    // No generic body handler: the body is read straight into the buffer it is decoded from.
+    r.post("/v2/models/:model/infer").handler(ctx -> infer(ctx, null, maxRequestBytes));
+    r.post("/v2/models/:model/versions/:version/infer")
+        .handler(ctx -> infer(ctx, ctx.pathParam("version"), maxRequestBytes));
 
     r.errorHandler(404, ctx -> send(ctx, 404, JsonWriter.error("no route for " + ctx.request().path())));
     r.errorHandler(405, ctx -> send(ctx, 405,
@@ -116,21 +121,75 @@ public final class HttpApi {
     }
   }
 
-  private void infer(RoutingContext ctx, String version) {
-    InferenceRequest request;
+  private void infer(RoutingContext ctx, String version, long maxRequestBytes) {
+    Integer headerLength;
     try {
-      request = InferRequestJson.decode(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes(),
-          ctx.pathParam("model"), version);
+      headerLength = headerLength(ctx.request().getHeader(HEADER_LENGTH));
+      RequestBody.read(ctx, maxRequestBytes, headerLength != null, body -> {
+        try {
+          run(ctx, decode(ctx, version, headerLength, body));
+        } catch (RuntimeException e) {
+          // Called from the body's end, outside the router: a fault here must still be answered.
+          LOG.log(System.Logger.Level.ERROR, "inference request on " + ctx.request().path() + " failed", e);
+          send(ctx, 500, JsonWriter.error(e.toString()));
+        }
+      });
     } catch (HadronException e) {
       fail(ctx, e);
+    }
+  }
+
+  /** The JSON header length, or null when the body is JSON alone. */
+  private static Integer headerLength(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below, with the value.
+    }
+    throw new HadronException.InvalidArgument(HEADER_LENGTH + " must be a non-negative integer, got '" + value + "'");
+  }
+
+  /** Decodes the body; on a bad request answers it and returns null. */
+  private InferenceRequest decode(RoutingContext ctx, String version, Integer headerLength, ByteBuffer body) {
+    String model = ctx.pathParam("model");
+    try {
+      if (headerLength == null) {
+        return InferRequestJson.decode(body.array(), body.limit(), model, version, null);
+      }
+      if (headerLength == 0) {
+        ModelConfig config = repository.findReady(model, version).config().orElseThrow();
+        return RawBodyRequest.decode(body, config, model, version);
+      }
+      if (headerLength > body.limit()) {
+        throw new HadronException.InvalidArgument(HEADER_LENGTH + " " + headerLength
+            + " is larger than the request body of " + body.limit() + " bytes");
+      }
+      byte[] header = new byte[headerLength];
+      body.get(0, header);
+      return InferRequestJson.decode(header, headerLength, model, version, new BinarySection(body, headerLength));
+    } catch (HadronException e) {
+      fail(ctx, e);
+      return null;
+    }
+  }
+
+  private void run(RoutingContext ctx, InferenceRequest request) {
+    if (request == null) {
       return;
     }
+    BinaryOutputs binary = BinaryOutputs.of(request);
     AtomicBoolean gone = new AtomicBoolean();
     ctx.response().closeHandler(v -> gone.set(true));
     Future.fromCompletionStage(inference.infer(request, gone::get), ctx.vertx().getOrCreateContext())
         .onComplete(ar -> {
           if (ar.succeeded()) {
-            send(ctx, 200, JsonWriter.inferResponse(ar.result()));
+            respond(ctx, ar.result(), binary);
           } else {
             Throwable t = HttpErrors.unwrap(ar.cause());
             if (t instanceof HadronException he) {
@@ -141,6 +200,21 @@ public final class HttpApi {
             }
           }
         });
+  }
+
+  private static void respond(RoutingContext ctx, InferenceResponse response, BinaryOutputs binary) {
+    if (!binary.any(response)) {
+      send(ctx, 200, JsonWriter.inferResponse(response));
+      return;
+    }
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    BinaryOutputs.Body body = binary.encode(response);
+    ctx.response().setStatusCode(200)
+        .putHeader(HttpHeaders.CONTENT_TYPE, BinaryOutputs.OCTET_STREAM)
+        .putHeader(HEADER_LENGTH, Integer.toString(body.headerLength()))
+        .end(body.buffer());
   }
 
   private static void fail(RoutingContext ctx, HadronException e) {

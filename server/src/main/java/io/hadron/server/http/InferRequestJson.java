@@ -32,15 +32,25 @@ final class InferRequestJson {
   private InferRequestJson() {}
 
   static InferenceRequest decode(byte[] body, String model, String version) {
-    if (body.length == 0) {
+    return decode(body, body.length, model, version, null);
+  }
+
+  /**
+   * Decodes the JSON request in {@code json[0, length)}.
+   *
+   * @param binary the binary part of the body when the request uses the binary tensor data
+   *     extension (the header length was given), or null for a plain JSON request
+   */
+  static InferenceRequest decode(byte[] json, int length, String model, String version, BinarySection binary) {
+    if (length == 0) {
       throw new HadronException.InvalidArgument("request body is empty; expected a JSON inference request");
     }
-    try (JsonParser p = FACTORY.createParser(body)) {
+    try (JsonParser p = FACTORY.createParser(json, 0, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new HadronException.InvalidArgument("inference request must be a JSON object");
       }
       // Each element of 'data' takes at least two bytes ("1,"), which bounds any honest shape.
-      long maxElements = body.length / 2 + 1;
+      long maxElements = length / 2 + 1;
       String id = null;
       Map<String, Object> params = Map.of();
       List<Tensor> inputs = null;
@@ -55,9 +65,21 @@ final class InferRequestJson {
             }
             id = p.getText();
           }
-          case "parameters" -> params = parameters(p, "request");
-          case "inputs" -> inputs = inputs(p, maxElements);
+          case "parameters" -> {
+            params = parameters(p, "request");
+            Parameters.checkBoolean(params, "binary_data_output", "request");
+          }
+          case "inputs" -> inputs = inputs(p, maxElements, binary);
           case "outputs" -> outputs = outputs(p);
+          // Triton's own examples repeat the model in the body; the path decides, so they must agree.
+          case "model_name" -> sameAsPath(p, value, "model_name", model);
+          case "model_version" -> {
+            if (version != null) {
+              sameAsPath(p, value, "model_version", version);
+            } else if (value != JsonToken.VALUE_STRING) {
+              throw new HadronException.InvalidArgument("'model_version' must be a string");
+            }
+          }
           default -> throw new HadronException.InvalidArgument("unknown field '" + field + "' in inference request");
         }
       }
@@ -66,6 +88,9 @@ final class InferRequestJson {
       }
       if (inputs == null) {
         throw new HadronException.InvalidArgument("inference request has no 'inputs'");
+      }
+      if (binary != null) {
+        binary.finish();
       }
       return new InferenceRequest(model, version, id, inputs, outputs, params);
     } catch (JsonProcessingException e) {
@@ -76,7 +101,17 @@ final class InferRequestJson {
     }
   }
 
-  private static List<Tensor> inputs(JsonParser p, long maxElements) throws IOException {
+  private static void sameAsPath(JsonParser p, JsonToken value, String field, String fromPath) throws IOException {
+    if (value != JsonToken.VALUE_STRING) {
+      throw new HadronException.InvalidArgument("'" + field + "' must be a string");
+    }
+    if (!p.getText().equals(fromPath)) {
+      throw new HadronException.InvalidArgument("'" + field + "' is '" + p.getText() + "' but the URL addresses '"
+          + fromPath + "'");
+    }
+  }
+
+  private static List<Tensor> inputs(JsonParser p, long maxElements, BinarySection binary) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
       throw new HadronException.InvalidArgument("'inputs' must be an array, got " + TensorJsonReader.describe(p.currentToken()));
     }
@@ -86,13 +121,14 @@ final class InferRequestJson {
       if (t != JsonToken.START_OBJECT) {
         throw new HadronException.InvalidArgument("input " + out.size() + " must be an object, got " + TensorJsonReader.describe(t));
       }
-      out.add(input(p, out.size(), maxElements));
+      out.add(input(p, out.size(), maxElements, binary));
     }
     return out;
   }
 
-  private static Tensor input(JsonParser p, int index, long maxElements) throws IOException {
+  private static Tensor input(JsonParser p, int index, long maxElements, BinarySection binary) throws IOException {
     String name = null;
+    Long binarySize = null;
     DataType type = null;
     long[] shape = null;
     Tensor tensor = null;
@@ -121,10 +157,8 @@ final class InferRequestJson {
         case "shape" -> shape = shape(p, label);
         case "parameters" -> {
           Map<String, Object> params = parameters(p, label);
-          if (params.containsKey("binary_data_size")) {
-            throw new HadronException.InvalidArgument(label + ": 'binary_data_size' needs the binary tensor data"
-                + " extension, which this endpoint does not accept yet");
-          }
+          Parameters.refuseSharedMemory(params, label);
+          binarySize = Parameters.binaryDataSize(params, label);
         }
         case "data" -> {
           String n = name == null ? "input " + index : name;
@@ -145,6 +179,18 @@ final class InferRequestJson {
     }
     if (shape == null) {
       throw new HadronException.InvalidArgument("input '" + name + "' has no 'shape'");
+    }
+    if (binarySize != null) {
+      if (tensor != null || raw != null) {
+        throw new HadronException.InvalidArgument("input '" + name + "' has both 'data' and binary_data_size;"
+            + " give one or the other");
+      }
+      if (binary == null) {
+        throw new HadronException.InvalidArgument("input '" + name + "' declares binary_data_size, but the request"
+            + " has no Inference-Header-Content-Length header to say where its binary data starts");
+      }
+      // Inputs are read in request order, which is the order of their binary chunks.
+      return binary.take(name, type, shape, binarySize);
     }
     if (tensor == null && raw == null) {
       throw new HadronException.InvalidArgument("input '" + name + "' has no 'data'");
@@ -203,7 +249,13 @@ final class InferRequestJson {
             }
             name = p.getText();
           }
-          case "parameters" -> params = parameters(p, "requested output " + out.size());
+          case "parameters" -> {
+            String label = name == null ? "requested output " + out.size() : "requested output '" + name + "'";
+            params = parameters(p, label);
+            Parameters.checkBoolean(params, "binary_data", label);
+            Parameters.refuseClassification(params, label);
+            Parameters.refuseSharedMemory(params, label);
+          }
           default -> throw new HadronException.InvalidArgument(
               "requested output " + out.size() + ": unknown field '" + field + "'");
         }

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Writes the JSON documents of the KServe v2 HTTP protocol: inference responses, model and server
@@ -30,13 +31,17 @@ final class JsonWriter {
   }
 
   private static Buffer json(int sizeHint, Body body) {
+    return Buffer.buffer(bytes(sizeHint, body));
+  }
+
+  private static byte[] bytes(int sizeHint, Body body) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
     try (JsonGenerator g = InferRequestJson.FACTORY.createGenerator(out)) {
       body.write(g);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return Buffer.buffer(out.toByteArray());
+    return out.toByteArray();
   }
 
   static Buffer error(String message) {
@@ -48,11 +53,19 @@ final class JsonWriter {
   }
 
   static Buffer inferResponse(InferenceResponse r) {
+    return Buffer.buffer(inferResponse(r, t -> false));
+  }
+
+  /**
+   * The JSON of an inference response in which the outputs {@code binary} selects carry
+   * {@code binary_data_size} instead of {@code data} (their bytes follow the JSON, in output order).
+   */
+  static byte[] inferResponse(InferenceResponse r, Predicate<Tensor> binary) {
     long hint = 128;
     for (Tensor t : r.outputs()) {
-      hint += 64 + t.elementCount() * 12;
+      hint += 64 + (binary.test(t) ? 0 : t.elementCount() * 12);
     }
-    return json((int) Math.min(hint, 1 << 26), g -> {
+    return bytes((int) Math.min(hint, 1 << 26), g -> {
       g.writeStartObject();
       g.writeStringField("model_name", r.modelName());
       g.writeStringField("model_version", r.modelVersion());
@@ -70,8 +83,14 @@ final class JsonWriter {
         g.writeStringField("datatype", t.datatype().wireName());
         g.writeFieldName("shape");
         longs(g, t.shape());
-        g.writeFieldName("data");
-        data(g, t);
+        if (binary.test(t)) {
+          g.writeObjectFieldStart("parameters");
+          g.writeNumberField("binary_data_size", t.byteSize());
+          g.writeEndObject();
+        } else {
+          g.writeFieldName("data");
+          data(g, t);
+        }
         g.writeEndObject();
       }
       g.writeEndArray();

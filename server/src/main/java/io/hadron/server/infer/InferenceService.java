@@ -1,11 +1,12 @@
 package io.hadron.server.infer;
 
+import io.hadron.batching.BatchRequest;
+import io.hadron.batching.ModelScheduler;
 import io.hadron.core.HadronException;
 import io.hadron.core.InferenceRequest;
 import io.hadron.core.InferenceResponse;
 import io.hadron.core.Tensor;
 import io.hadron.core.config.ModelConfig;
-import io.hadron.server.repository.Dispatcher;
 import io.hadron.server.repository.ModelRepository;
 import io.hadron.server.repository.ModelVersion;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The protocol-independent inference path: find the ready model version, validate the request
- * against its configuration, hand it to the version's dispatcher, and assemble the response.
+ * against its configuration, hand it to the version's scheduler, and assemble the response.
  *
  * <p>Thread-safe; called from event loops, so it never blocks.
  */
@@ -34,13 +35,13 @@ public final class InferenceService {
     try {
       ModelVersion mv = repository.findReady(request.modelName(), request.modelVersion());
       ModelConfig config = mv.config().orElseThrow();
-      Dispatcher dispatcher = mv.dispatcher().orElseThrow(
+      ModelScheduler scheduler = mv.scheduler().orElseThrow(
           () -> new HadronException.Unavailable("model '" + request.modelName() + "' is not ready: " + mv.reason()));
       List<Tensor> inputs = RequestValidator.inputs(config, request.inputs());
       List<String> outputs = RequestValidator.outputs(config, request.outputs());
       int priority = (int) uintParameter(request.parameters(), "priority", Integer.MAX_VALUE);
       long timeout = uintParameter(request.parameters(), "timeout", Long.MAX_VALUE);
-      return dispatcher.submit(inputs, outputs, priority, timeout, cancelled)
+      return scheduler.submit(new BatchRequest(inputs, outputs, priority, timeout, cancelled))
           .thenApply(out -> new InferenceResponse(
               request.modelName(), mv.versionString(), request.id(), out, Map.of()));
     } catch (HadronException e) {

@@ -33,6 +33,7 @@ public final class BundledModels {
         { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 16 ] },
         { name: "OUTPUT1" data_type: TYPE_INT32 dims: [ 16 ] }
       ]
+      dynamic_batching { }
       """;
 
   private BundledModels() {}

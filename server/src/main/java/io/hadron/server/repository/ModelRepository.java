@@ -1,10 +1,14 @@
 package io.hadron.server.repository;
 
+import io.hadron.batching.ModelScheduler;
+import io.hadron.batching.SchedulerOptions;
 import io.hadron.core.HadronException;
+import io.hadron.core.config.DynamicBatching;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
 import io.hadron.core.spi.LoadedModel;
+import io.hadron.quantization.optimize.LoadTimeOptimizer;
 import io.hadron.server.config.ModelConfigParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,18 +39,28 @@ import java.util.stream.Stream;
 public final class ModelRepository implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ModelRepository.class.getName());
   private static final String CONFIG_FILE = "config.pbtxt";
+  /** Config parameter asking for load-time optimization ("int8", "fp16", "prune:0.5,int8", ...). */
+  static final String OPTIMIZE = "hadron.optimize";
+  /** Config parameter: the least mean cosine the optimized variant must reach (default 0.99). */
+  static final String OPTIMIZE_MIN_COSINE = "hadron.optimize.min_cosine";
 
   private final Path root;
   private final List<Backend> backends;
   private final BackendOptions options;
+  private final SchedulerOptions schedulerOptions;
+  private final Path optimizedCache;
   private final ExecutorService loaders;
   private final ConcurrentSkipListMap<String, ModelEntry> models = new ConcurrentSkipListMap<>();
   private volatile boolean initialLoadDone;
 
-  public ModelRepository(Path root, List<Backend> backends, BackendOptions options, int loadThreads) {
+  public ModelRepository(
+      Path root, List<Backend> backends, BackendOptions options, SchedulerOptions schedulerOptions,
+      Path optimizedCache, int loadThreads) {
     this.root = root;
+    this.optimizedCache = optimizedCache;
     this.backends = List.copyOf(backends);
     this.options = options;
+    this.schedulerOptions = schedulerOptions;
     this.loaders = Executors.newFixedThreadPool(loadThreads, namedThreads("hadron-model-loader-"));
   }
 
@@ -165,10 +179,12 @@ public final class ModelRepository implements AutoCloseable {
       if (!Files.isRegularFile(file)) {
         throw new HadronException.InvalidArgument("missing model file " + file);
       }
-      ModelConfig completed = backend.complete(config, file, options);
+      file = optimize(mv, config, file);
+      ModelConfig completed = withDefaultBatching(config, backend.complete(config, file, options));
       loaded = backend.load(completed, file, options);
-      Dispatcher dispatcher = new SerialDispatcher(mv.modelName(), mv.version(), loaded.instances());
-      mv.ready(loaded.config(), loaded, dispatcher);
+      ModelScheduler scheduler = ModelScheduler.start(
+          mv.modelName(), mv.versionString(), loaded.config(), loaded.instances(), schedulerOptions);
+      mv.ready(loaded.config(), loaded, scheduler);
       LOG.log(System.Logger.Level.INFO, String.format("model '%s' version %d ready on %s (%d instance(s), %.0f ms)",
           mv.modelName(), mv.version(), backend.name(), loaded.instances().size(), (System.nanoTime() - start) / 1e6));
     } catch (RuntimeException e) {
@@ -181,6 +197,51 @@ public final class ModelRepository implements AutoCloseable {
           "model '" + mv.modelName() + "' version " + mv.version() + " not loaded: " + reason,
           e instanceof HadronException ? null : e);
     }
+  }
+
+  /**
+   * Applies {@code hadron.optimize} when the configuration asks for it and returns the file to
+   * serve: the optimized variant if its accuracy on warm-up inputs holds, else the original (the
+   * reason goes to the version's status and the log).
+   */
+  private Path optimize(ModelVersion mv, ModelConfig config, Path file) {
+    var spec = config.parameter(OPTIMIZE);
+    if (spec.isEmpty() || spec.get().isBlank()) {
+      return file;
+    }
+    double minCosine = LoadTimeOptimizer.DEFAULT_MIN_COSINE;
+    var min = config.parameter(OPTIMIZE_MIN_COSINE);
+    if (min.isPresent()) {
+      try {
+        minCosine = Double.parseDouble(min.get().trim());
+      } catch (NumberFormatException e) {
+        throw new HadronException.InvalidArgument("model '" + config.name() + "': parameter " + OPTIMIZE_MIN_COSINE
+            + " must be a number, got '" + min.get() + "'");
+      }
+    }
+    LoadTimeOptimizer.Result r = LoadTimeOptimizer.optimize(file, spec.get(), minCosine, optimizedCache);
+    String accuracy = r.accuracy() == null ? "no accuracy figures" : String.format(
+        "mean cosine %.5f, max abs error %.4g over %d input sets", r.accuracy().meanCosine(),
+        r.accuracy().maxAbsError(), r.accuracy().inputSets());
+    Optimization o = r.optimized()
+        ? new Optimization(r.spec(), true, accuracy + (r.cacheHit() ? " (cached)" : ""))
+        : new Optimization(r.spec(), false, r.reason());
+    mv.optimized(o);
+    LOG.log(r.optimized() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, String.format(
+        "model '%s' version %d: %s %s: %s", mv.modelName(), mv.version(), r.spec(),
+        r.optimized() ? "served" : "refused, serving the original", o.detail()));
+    return r.modelPath();
+  }
+
+  /**
+   * As Triton does: when auto-complete is what made a model batch (the file left max_batch_size at
+   * 0 and chose no scheduler), the dynamic batcher is enabled with its default settings.
+   */
+  static ModelConfig withDefaultBatching(ModelConfig declared, ModelConfig completed) {
+    if (declared.maxBatchSize() == 0 && completed.maxBatchSize() > 1 && completed.dynamicBatching().isEmpty()) {
+      return completed.toBuilder().dynamicBatching(DynamicBatching.DEFAULT).build();
+    }
+    return completed;
   }
 
   private static ModelConfig readConfig(Path dir, String name) {

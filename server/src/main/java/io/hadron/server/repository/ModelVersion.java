@@ -1,5 +1,6 @@
 package io.hadron.server.repository;
 
+import io.hadron.batching.ModelScheduler;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.LoadedModel;
 import java.util.Objects;
@@ -7,19 +8,20 @@ import java.util.Optional;
 
 /**
  * One version of a model as the repository knows it: its state, why it is not ready when it is
- * not, and once ready its completed configuration, engine and dispatcher.
+ * not, and once ready its completed configuration, engine and scheduler.
  *
  * <p>Thread-safe: state changes publish through a single volatile snapshot, so a request thread
- * sees a consistent (state, reason, config, dispatcher) tuple without locking.
+ * sees a consistent (state, reason, config, scheduler) tuple without locking.
  */
 public final class ModelVersion {
   /** Everything that changes together. */
   private record Snapshot(
-      ModelState state, String reason, ModelConfig config, LoadedModel loaded, Dispatcher dispatcher) {}
+      ModelState state, String reason, ModelConfig config, LoadedModel loaded, ModelScheduler scheduler) {}
 
   private final String modelName;
   private final long version;
   private volatile Snapshot snapshot;
+  private volatile Optimization optimization = Optimization.NONE;
 
   ModelVersion(String modelName, long version) {
     this.modelName = Objects.requireNonNull(modelName);
@@ -57,14 +59,23 @@ public final class ModelVersion {
     return Optional.ofNullable(snapshot.config);
   }
 
-  /** The dispatcher of a ready version. */
-  public Optional<Dispatcher> dispatcher() {
+  /** The scheduler of a ready version. */
+  public Optional<ModelScheduler> scheduler() {
     Snapshot s = snapshot;
-    return s.state == ModelState.READY ? Optional.of(s.dispatcher) : Optional.empty();
+    return s.state == ModelState.READY ? Optional.of(s.scheduler) : Optional.empty();
   }
 
-  void ready(ModelConfig config, LoadedModel loaded, Dispatcher dispatcher) {
-    snapshot = new Snapshot(ModelState.READY, "", config, loaded, dispatcher);
+  /** The load-time optimizer's decision for this version ({@link Optimization#NONE} if not asked). */
+  public Optimization optimization() {
+    return optimization;
+  }
+
+  void optimized(Optimization o) {
+    this.optimization = o;
+  }
+
+  void ready(ModelConfig config, LoadedModel loaded, ModelScheduler scheduler) {
+    snapshot = new Snapshot(ModelState.READY, "", config, loaded, scheduler);
   }
 
   void failed(String reason) {
@@ -74,14 +85,14 @@ public final class ModelVersion {
 
   /**
    * Takes the version out of service and frees it: new requests see it unavailable at once, queued
-   * ones drain through the dispatcher, then the engine closes. Called by the repository only.
+   * ones drain through the scheduler, then the engine closes. Called by the repository only.
    */
   void unload(String why) {
     Snapshot s = snapshot;
     snapshot = new Snapshot(ModelState.UNLOADING, "unloading", s.config, null, null);
     try {
-      if (s.dispatcher != null) {
-        s.dispatcher.close();
+      if (s.scheduler != null) {
+        s.scheduler.close();
       }
     } finally {
       if (s.loaded != null) {
