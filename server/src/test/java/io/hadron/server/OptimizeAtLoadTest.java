@@ -68,6 +68,8 @@ class OptimizeAtLoadTest {
     assertTrue(v.optimization().applied(), v.optimization().detail());
     assertTrue(v.optimization().variant().startsWith("int8"), v.optimization().variant());
     assertTrue(v.optimization().detail().contains("mean cosine"), v.optimization().detail());
+    String meta = t.get("/v2/models/int8").body();
+    assertTrue(meta.contains("\"hadron.variant\":\"int8"), meta);
     assertEquals(200, t.post("/v2/models/int8/infer", "{\"inputs\":[{\"name\":\"X\",\"shape\":[1,64],"
         + "\"datatype\":\"FP32\",\"data\":" + ones(64) + "}]}").statusCode());
   }
@@ -78,6 +80,8 @@ class OptimizeAtLoadTest {
     assertTrue(v.isReady(), v.reason());
     assertFalse(v.optimization().applied());
     assertEquals("original", v.optimization().variant());
+    String meta = t.get("/v2/models/pruned").body();
+    assertTrue(meta.contains("\"hadron.variant\":\"original\""), meta);
     assertTrue(v.optimization().detail().contains("cosine"), v.optimization().detail());
   }
 

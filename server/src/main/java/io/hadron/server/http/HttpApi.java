@@ -8,6 +8,7 @@ import io.hadron.server.infer.InferenceService;
 import io.hadron.server.repository.ModelEntry;
 import io.hadron.server.repository.ModelRepository;
 import io.hadron.server.repository.ModelVersion;
+import io.hadron.server.repository.Optimization;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -115,10 +117,18 @@ public final class HttpApi {
       List<String> versions = version != null
           ? List.of(mv.versionString())
           : entry.versions().stream().filter(ModelVersion::isReady).map(ModelVersion::versionString).toList();
-      send(ctx, 200, JsonWriter.modelMetadata(model, versions, config));
+      send(ctx, 200, JsonWriter.modelMetadata(model, versions, config, variantParameters(mv.optimization())));
     } catch (HadronException e) {
       fail(ctx, e);
     }
+  }
+
+  /** Which variant the load-time optimizer chose, for clients that want to know what they talk to. */
+  private static Map<String, Object> variantParameters(Optimization o) {
+    if (o.spec().isEmpty()) {
+      return Map.of();
+    }
+    return Map.of("hadron.optimize", o.spec(), "hadron.variant", o.variant(), "hadron.optimize.detail", o.detail());
   }
 
   private void infer(RoutingContext ctx, String version, long maxRequestBytes) {

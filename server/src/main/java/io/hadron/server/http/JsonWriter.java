@@ -98,7 +98,11 @@ final class JsonWriter {
     });
   }
 
-  static Buffer modelMetadata(String name, List<String> versions, ModelConfig config) {
+  /**
+   * @param parameters extra facts about the served version (the optimizer's variant), written as
+   *     a {@code parameters} object when not empty; clients that do not know it ignore it
+   */
+  static Buffer modelMetadata(String name, List<String> versions, ModelConfig config, Map<String, Object> parameters) {
     return json(512, g -> {
       g.writeStartObject();
       g.writeStringField("name", name);
@@ -110,6 +114,10 @@ final class JsonWriter {
       g.writeStringField("platform", config.platform());
       tensorMetadata(g, "inputs", config.inputs(), config.batched());
       tensorMetadata(g, "outputs", config.outputs(), config.batched());
+      if (!parameters.isEmpty()) {
+        g.writeFieldName("parameters");
+        parameters(g, parameters);
+      }
       g.writeEndObject();
     });
   }
