@@ -215,8 +215,10 @@ final class SchedulerLoop implements Runnable {
       reqs[i] = p;
       p = after;
     }
-    mailbox.release(departures); // before any of them can complete
+    // In flight before out of the queue count, so that a drain never sees the batch in neither; and
+    // out of the count before any of its requests can complete.
     inFlight.incrementAndGet();
+    mailbox.release(departures);
     return new Batch(reqs, former.rows, batchSeq.getAndIncrement());
   }
 

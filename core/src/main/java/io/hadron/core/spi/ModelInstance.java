@@ -20,7 +20,9 @@ public interface ModelInstance {
    * @param inputs every input the model needs (optional ones may be absent), batch dimension
    *     included when the model batches; data in direct little-endian buffers
    * @param outputNames the outputs to compute, in the order they are returned
-   * @return one tensor per requested output name, in that order; the caller owns the buffers
+   * @return one tensor per requested output name, in that order; the caller owns the buffers,
+   *     which must be fresh: never views of the inputs, whose buffers the caller reuses as soon as
+   *     this method returns
    * @throws io.hadron.core.HadronException with the engine's message when execution fails
    */
   List<Tensor> execute(List<Tensor> inputs, List<String> outputNames);

@@ -95,11 +95,29 @@ public final class ModelVersion {
         s.scheduler.close();
       }
     } finally {
-      if (s.loaded != null) {
+      // An engine call that ignored the interrupt may still be running: freeing the engine under
+      // it would crash the process, so such a version's engine is left for the JVM to reclaim.
+      if (s.loaded != null && terminated(s.scheduler)) {
         s.loaded.close();
       }
       snapshot = new Snapshot(ModelState.UNAVAILABLE, why, s.config, null, null);
     }
+  }
+
+  private boolean terminated(ModelScheduler scheduler) {
+    if (scheduler == null) {
+      return true;
+    }
+    try {
+      if (scheduler.awaitTermination(java.time.Duration.ofSeconds(10))) {
+        return true;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.getLogger(ModelVersion.class.getName()).log(System.Logger.Level.ERROR, "model '" + modelName
+        + "' version " + version + ": instance threads still running after the drain; engine not freed");
+    return false;
   }
 
   @Override
