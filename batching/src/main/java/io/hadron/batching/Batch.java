@@ -11,9 +11,10 @@ import java.util.List;
  * the ready slot; from then on confined to that instance thread, then to whichever thread finishes
  * it (the instance's, the completer's, or another instance's when responses keep dispatch order).
  * Every hand-over goes through a volatile write or a lock. Shutdown may fail its requests from the
- * closing thread; their futures settle who completes them first.
+ * closing thread; their futures settle who completes them first. It is its own {@link
+ * SchedulerListener.BatchEvent}, read by the listener on the thread that finishes it.
  */
-final class Batch {
+final class Batch implements SchedulerListener.BatchEvent {
   /** Dispatch sequence number, for keeping responses in order. */
   final long seq;
   /** The requests, minus any the instance dropped because their client had gone. */
@@ -21,8 +22,9 @@ final class Batch {
   int rows;
   int instance;
   long queueNanosTotal;
-  long queueNanosMax;
-  long computeNanos;
+  long inputNanos;
+  long inferNanos;
+  long outputNanos;
   /** The engine's outputs, until they are sliced into the requests' results. */
   List<Tensor> outputs;
   /** The instance took the ready batch after this one: the scheduler should form another. */
@@ -38,6 +40,51 @@ final class Batch {
 
   Pending head() {
     return requests[0];
+  }
+
+  @Override
+  public int instance() {
+    return instance;
+  }
+
+  @Override
+  public int requestCount() {
+    return requests.length;
+  }
+
+  @Override
+  public int rows() {
+    return rows;
+  }
+
+  @Override
+  public long queueNanos(int i) {
+    return requests[i].queueNanos;
+  }
+
+  @Override
+  public long queueNanosTotal() {
+    return queueNanosTotal;
+  }
+
+  @Override
+  public long inputNanos() {
+    return inputNanos;
+  }
+
+  @Override
+  public long inferNanos() {
+    return inferNanos;
+  }
+
+  @Override
+  public long outputNanos() {
+    return outputNanos;
+  }
+
+  @Override
+  public boolean failed() {
+    return failure != null;
   }
 
   /** Completes every request with its outputs, or all of them with the batch's failure. */

@@ -18,15 +18,17 @@ final class Finisher {
   private final BatchPolicy policy;
   private final Mailbox mailbox;
   private final SchedulerListener listener;
+  private final NanoClock clock;
   private final OrderedCompletion ordered;
   private final AtomicInteger inFlight;
 
   /** @param ordered null unless responses keep dispatch order */
-  Finisher(BatchPolicy policy, Mailbox mailbox, SchedulerListener listener, OrderedCompletion ordered,
-      AtomicInteger inFlight) {
+  Finisher(BatchPolicy policy, Mailbox mailbox, SchedulerListener listener, NanoClock clock,
+      OrderedCompletion ordered, AtomicInteger inFlight) {
     this.policy = policy;
     this.mailbox = mailbox;
     this.listener = listener;
+    this.clock = clock;
     this.ordered = ordered;
     this.inFlight = inFlight;
   }
@@ -39,16 +41,17 @@ final class Finisher {
       }
       if (batch.requests.length > 0) {
         if (batch.failure == null) {
+          long t0 = clock.nanoTime();
           try {
             OutputSlicer.distribute(batch, batch.outputs, batch.head().request.outputNames(), policy.label);
           } catch (RuntimeException e) {
             batch.failure = e instanceof HadronException h ? h
                 : new HadronException.Internal(policy.label + ": splitting the batch's outputs failed: " + e, e);
           }
+          batch.outputNanos = clock.nanoTime() - t0;
         }
         batch.outputs = null;
-        listener.onBatch(batch.instance, batch.requests.length, batch.rows, batch.queueNanosTotal,
-            batch.queueNanosMax, batch.computeNanos, batch.failure != null);
+        listener.onBatch(batch);
       }
       if (ordered != null) {
         ordered.done(batch);

@@ -170,7 +170,7 @@ public final class ModelScheduler implements AutoCloseable {
     this.listener = SafeListener.wrap(options.listener());
     this.mailbox = new Mailbox(policy, options.clock(), instances.size(), inFlight, batchSeq, ready);
     this.ordered = policy.preserveOrdering ? new OrderedCompletion() : null;
-    Finisher finisher = new Finisher(policy, mailbox, listener, ordered, inFlight);
+    Finisher finisher = new Finisher(policy, mailbox, listener, options.clock(), ordered, inFlight);
     this.completer = new Completer(finisher::finish);
     Worker.Shared shared = new Worker.Shared(
         policy, mailbox, options.pool(), options.clock(), listener, ready, finisher, completer);

@@ -36,6 +36,9 @@ final class Pending {
   /** Position in the deadline heap, or -1 when it is not there. */
   int heapIndex = -1;
 
+  /** How long it waited in the queue; set by the instance thread when its batch starts. */
+  long queueNanos;
+
   /** This request's outputs, set by the instance thread between slicing and completion. */
   List<Tensor> result;
 

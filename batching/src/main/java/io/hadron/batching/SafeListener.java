@@ -22,11 +22,9 @@ final class SafeListener implements SchedulerListener {
   }
 
   @Override
-  public void onBatch(
-      int instance, int requests, int rows, long queueNanosTotal, long queueNanosMax, long computeNanos,
-      boolean failed) {
+  public void onBatch(BatchEvent batch) {
     try {
-      delegate.onBatch(instance, requests, rows, queueNanosTotal, queueNanosMax, computeNanos, failed);
+      delegate.onBatch(batch);
     } catch (RuntimeException e) {
       failed(e);
     }

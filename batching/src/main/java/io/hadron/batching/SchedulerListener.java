@@ -4,10 +4,11 @@ package io.hadron.batching;
  * Observes a scheduler for metrics. Every method has an empty default, and {@link #NOOP} is what a
  * scheduler gets when nobody listens, so the scheduler calls its listener unconditionally.
  *
- * <p>Implementations are thread-safe and quick: they are called on instance threads, the scheduler
- * thread and submitting threads, and must not block. An exception thrown by a listener is logged
- * once and otherwise ignored; it never fails a request. Each event is reported before the futures
- * it concerns complete, so whoever sees a future complete also sees its event counted.
+ * <p>Implementations are thread-safe and quick: they are called on instance threads, the completer
+ * thread, the scheduler thread and submitting threads, and must not block. An exception thrown by a
+ * listener is logged once and otherwise ignored; it never fails a request. Each event is reported
+ * before the futures it concerns complete, so whoever sees a future complete also sees its event
+ * counted.
  */
 public interface SchedulerListener {
   SchedulerListener NOOP = new SchedulerListener() {};
@@ -27,20 +28,50 @@ public interface SchedulerListener {
   }
 
   /**
-   * One batch ran, once per batch whatever its size.
+   * One executed batch, as the listener reads it. It is a view of the scheduler's own record, not a
+   * copy: valid only during {@link #onBatch}, so a listener reads what it needs there and keeps no
+   * reference. That keeps reporting free of allocation, and lets a listener see each request's
+   * queue time with one call per batch.
    *
-   * @param instance the index of the instance that ran it
-   * @param requests how many requests it combined
-   * @param rows its batch size (sum of the requests' first dimensions; 1 per request for models
-   *     that do not batch)
-   * @param queueNanosTotal the time its requests waited in the queue, summed
-   * @param queueNanosMax the longest any of its requests waited
-   * @param computeNanos how long the engine took, assembly and slicing excluded
-   * @param failed true when the engine (or assembly, or slicing) failed the whole batch
+   * <p>The three durations partition the batch's time on its instance: {@link #inputNanos()} from
+   * the moment the instance took the batch until the engine call (dropping abandoned requests,
+   * concatenating inputs), {@link #inferNanos()} the engine call itself, and {@link #outputNanos()}
+   * cutting the outputs back into each request's slice. Completing the futures is in none of them.
    */
-  default void onBatch(
-      int instance, int requests, int rows, long queueNanosTotal, long queueNanosMax, long computeNanos,
-      boolean failed) {}
+  interface BatchEvent {
+    /** The index of the instance that ran the batch. */
+    int instance();
+
+    /** How many requests the batch combined (those whose client left are not counted). */
+    int requestCount();
+
+    /**
+     * The batch size: the sum of the requests' first dimensions; 1 per request for models that do
+     * not batch.
+     */
+    int rows();
+
+    /**
+     * How long request {@code i} ({@code 0 <= i < requestCount()}, in queue order) waited between
+     * admission and its instance taking the batch.
+     */
+    long queueNanos(int i);
+
+    /** The sum of {@link #queueNanos(int)} over the batch's requests. */
+    long queueNanosTotal();
+
+    long inputNanos();
+
+    long inferNanos();
+
+    long outputNanos();
+
+    /** True when the engine, input assembly or output slicing failed the whole batch. */
+    boolean failed();
+  }
+
+  /** One batch ran: called once per batch whatever its size, after slicing and before completion. */
+  default void onBatch(BatchEvent batch) {}
 
   /** One request ended without running, for the given reason. */
   default void onReject(Rejection reason) {}

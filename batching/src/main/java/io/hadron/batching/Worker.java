@@ -128,10 +128,11 @@ final class Worker implements Runnable {
           inputs = BatchAssembler.assemble(batch, shared.pool(), borrowed);
         }
         long t0 = shared.clock().nanoTime();
+        batch.inputNanos = t0 - start;
         try {
           batch.outputs = instance.execute(inputs, head.request.outputNames());
         } finally {
-          batch.computeNanos = shared.clock().nanoTime() - t0;
+          batch.inferNanos = shared.clock().nanoTime() - t0;
         }
       }
     } catch (Throwable t) {
@@ -181,14 +182,12 @@ final class Worker implements Runnable {
 
   private static void recordQueueTimes(Batch batch, long start) {
     long total = 0;
-    long max = 0;
     for (Pending p : batch.requests) {
       long waited = Math.max(0, start - p.arrivalNanos);
+      p.queueNanos = waited;
       total += waited;
-      max = Math.max(max, waited);
     }
     batch.queueNanosTotal = total;
-    batch.queueNanosMax = max;
   }
 
   private void release(ByteBuffer[] borrowed) {

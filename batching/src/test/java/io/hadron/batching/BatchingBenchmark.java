@@ -143,9 +143,9 @@ public final class BatchingBenchmark {
     AtomicLong rows = new AtomicLong();
     SchedulerListener listener = new SchedulerListener() {
       @Override
-      public void onBatch(int instance, int requests, int r, long qTotal, long qMax, long compute, boolean failed) {
+      public void onBatch(BatchEvent batch) {
         batches.incrementAndGet();
-        rows.addAndGet(r);
+        rows.addAndGet(batch.rows());
       }
     };
     ModelScheduler scheduler = ModelScheduler.start("sim", "1", config, sims,

@@ -521,8 +521,8 @@ class ModelSchedulerTest {
     List<int[]> batches = Collections.synchronizedList(new ArrayList<>());
     SchedulerListener listener = new SchedulerListener() {
       @Override
-      public void onBatch(int instance, int requests, int rows, long qTotal, long qMax, long compute, boolean failed) {
-        batches.add(new int[] {instance, requests, rows, failed ? 1 : 0});
+      public void onBatch(BatchEvent batch) {
+        batches.add(new int[] {batch.instance(), batch.requestCount(), batch.rows(), batch.failed() ? 1 : 0});
         throw new IllegalStateException("listener bug");
       }
     };
@@ -538,6 +538,56 @@ class ModelSchedulerTest {
     List<List<Integer>> seen = batches.stream().map(ev -> List.of(ev[0], ev[1], ev[2], ev[3])).sorted(
         java.util.Comparator.comparing(l -> l.get(1))).toList();
     assertEquals(List.of(List.of(0, 1, 1, 0), List.of(0, 2, 5, 0)), seen);
+  }
+
+  @Test
+  void listenerReadsEachRequestsQueueTimeAndTheEngineTimeOfItsBatch() throws Exception {
+    FakeInstance inst = new FakeInstance();
+    // The engine call takes 3 ms of fake time, so that it is told apart from the queue wait.
+    ModelInstance timed = new ModelInstance() {
+      @Override
+      public String device() {
+        return inst.device();
+      }
+
+      @Override
+      public List<Tensor> execute(List<Tensor> inputs, List<String> outputNames) {
+        List<Tensor> out = inst.execute(inputs, outputNames);
+        clock.advance(Duration.ofMillis(3));
+        return out;
+      }
+    };
+    List<long[]> events = Collections.synchronizedList(new ArrayList<>());
+    SchedulerListener listener = new SchedulerListener() {
+      @Override
+      public void onBatch(BatchEvent b) {
+        long[] e = new long[4 + b.requestCount()];
+        e[0] = b.rows();
+        e[1] = b.queueNanosTotal();
+        e[2] = b.inferNanos();
+        e[3] = b.inputNanos() + b.outputNanos();
+        for (int i = 0; i < b.requestCount(); i++) {
+          e[4 + i] = b.queueNanos(i);
+        }
+        events.add(e);
+      }
+    };
+    ModelScheduler s = start(config(8, dynamic(List.of(), 0)), options(clock).withListener(listener), timed);
+    var first = occupy(s, inst); // admitted at t0, runs at once
+    var a = s.submit(request(1, 2)); // admitted at t0
+    clock.advance(Duration.ofMillis(2));
+    var b = s.submit(request(2, 1)); // admitted at t0 + 2 ms
+    settle(s);
+    inst.open(); // the first batch ends at t0 + 5 ms; [a, b] starts then
+    await(first);
+    await(a);
+    await(b);
+    Fixtures.eventually(() -> events.size() == 2, "both batches reported");
+    long ms = Duration.ofMillis(1).toNanos();
+    long[] lone = events.stream().filter(e -> e[0] == 1).findFirst().orElseThrow();
+    long[] pair = events.stream().filter(e -> e[0] == 3).findFirst().orElseThrow();
+    assertArrayEquals(new long[] {1, 0, 5 * ms, 0, 0}, lone);
+    assertArrayEquals(new long[] {3, 8 * ms, 3 * ms, 0, 5 * ms, 3 * ms}, pair);
   }
 
   @Test

@@ -52,9 +52,9 @@ class SchedulerRandomizedTest {
     AtomicInteger oversize = new AtomicInteger();
     SchedulerListener listener = new SchedulerListener() {
       @Override
-      public void onBatch(int instance, int requests, int rows, long qTotal, long qMax, long compute, boolean failed) {
+      public void onBatch(BatchEvent batch) {
         batches.incrementAndGet();
-        if (rows > MAX_BATCH) {
+        if (batch.rows() > MAX_BATCH) {
           oversize.incrementAndGet();
         }
       }

@@ -1,13 +1,17 @@
 package io.hadron.server;
 
+import io.hadron.batching.NanoClock;
 import io.hadron.batching.SchedulerOptions;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
+import io.hadron.core.spi.DeviceMetricsSource;
 import io.hadron.server.grpc.GrpcApi;
 import io.hadron.server.http.HttpApi;
 import io.hadron.server.infer.InferenceService;
+import io.hadron.server.metrics.ServerMetrics;
 import io.hadron.server.repository.BundledModels;
 import io.hadron.server.repository.ModelRepository;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
@@ -18,27 +22,36 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One Hadron server: the model repository, the inference service and the Vert.x front end, wired
- * together and started in that order; stopped in reverse.
+ * One Hadron server: the metrics registry, the model repository, the inference service and the
+ * Vert.x front end (HTTP, gRPC, and Prometheus on its own port), wired together and started in that
+ * order; stopped in reverse.
  *
- * <p>Thread-safe: {@link #start()} and {@link #close()} may be called from any thread, once each.
+ * <p>Thread-safe: {@link #start()} and {@link #close()} may be called from any thread (not an event
+ * loop); a second {@code close()} waits for the first to finish.
  */
 public final class HadronServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(HadronServer.class.getName());
   static final String VERSION = "0.1.0";
 
   private final ServerConfig config;
+  private final ServerMetrics metrics;
   private final Vertx vertx;
   private final ModelRepository repository;
   private final CompletableFuture<Void> initialLoad;
   private volatile HttpServer http;
   private volatile HttpServer grpc;
+  private volatile HttpServer metricsHttp;
   private volatile boolean shuttingDown;
+  private final AtomicBoolean closeStarted = new AtomicBoolean();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-  private HadronServer(ServerConfig config, Vertx vertx, ModelRepository repository, CompletableFuture<Void> load) {
+  private HadronServer(ServerConfig config, ServerMetrics metrics, Vertx vertx, ModelRepository repository,
+      CompletableFuture<Void> load) {
     this.config = config;
+    this.metrics = metrics;
     this.vertx = vertx;
     this.repository = repository;
     this.initialLoad = load;
@@ -54,11 +67,15 @@ public final class HadronServer implements AutoCloseable {
     List<Backend> backends = ServiceLoader.load(Backend.class).stream().map(ServiceLoader.Provider::get).toList();
     BackendOptions options = new BackendOptions(
         config.defaultMaxBatchSize(), config.intraOpThreads(), config.interOpThreads());
+    ServerMetrics metrics = config.metrics()
+        ? ServerMetrics.prometheus(NanoClock.SYSTEM, ServiceLoader.load(DeviceMetricsSource.class).stream()
+            .map(ServiceLoader.Provider::get).toList())
+        : ServerMetrics.disabled(NanoClock.SYSTEM);
     ModelRepository repository = new ModelRepository(
-        root, backends, options, SchedulerOptions.defaults(),
+        root, backends, options, SchedulerOptions.defaults(), metrics,
         BundledModels.defaultDirectory().resolveSibling("optimized-models"), config.modelLoadThreads());
-    Vertx vertx = Vertx.vertx();
-    HadronServer server = new HadronServer(config, vertx, repository, repository.loadAll());
+    Vertx vertx = metrics.newVertx();
+    HadronServer server = new HadronServer(config, metrics, vertx, repository, repository.loadAll());
     try {
       server.listen();
     } catch (RuntimeException e) {
@@ -91,6 +108,25 @@ public final class HadronServer implements AutoCloseable {
     }
     LOG.log(System.Logger.Level.INFO, "KServe v2 HTTP on " + config.host() + ":" + http.actualPort());
     listenGrpc(inference);
+    if (metrics.enabled()) {
+      listenMetrics();
+    }
+  }
+
+  /** Prometheus on its own port, so that scrapes never queue behind inference traffic. */
+  private void listenMetrics() {
+    HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.metricsPort());
+    try {
+      metricsHttp = vertx.createHttpServer(options)
+          .requestHandler(metrics.endpoint(vertx))
+          .listen()
+          .await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot listen on " + config.host() + ":" + config.metricsPort() + ": " + e.getMessage(), e);
+    }
+    LOG.log(System.Logger.Level.INFO, "Prometheus metrics on " + config.host() + ":" + metricsHttp.actualPort()
+        + "/metrics");
   }
 
   /** gRPC on its own port, over cleartext HTTP/2, served by the same event loops as HTTP. */
@@ -130,6 +166,24 @@ public final class HadronServer implements AutoCloseable {
     return grpc.actualPort();
   }
 
+  /**
+   * The metrics port actually bound.
+   *
+   * @throws IllegalStateException when metrics are off
+   */
+  public int metricsPort() {
+    HttpServer m = metricsHttp;
+    if (m == null) {
+      throw new IllegalStateException("metrics are off");
+    }
+    return m.actualPort();
+  }
+
+  /** The server's metrics: the shared registry (with metrics on) and every version's statistics. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
   public ModelRepository repository() {
     return repository;
   }
@@ -139,29 +193,76 @@ public final class HadronServer implements AutoCloseable {
     initialLoad.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Stops gracefully: readiness turns false at once while the server keeps serving for
+   * {@link ServerConfig#shutdownDelay}, time for load balancers to stop sending it traffic; then the
+   * HTTP and gRPC listeners stop accepting, and requests already queued or executing get up to
+   * {@link ServerConfig#shutdownTimeout} to finish and be answered; then every model is unloaded
+   * (whatever is still queued fails UNAVAILABLE), engines and their memory are freed, and Vert.x
+   * stops. Metrics stay scrapeable until the end, so a drain shows on dashboards.
+   */
   @Override
   public void close() {
-    shuttingDown = true;
-    try {
-      if (grpc != null) {
-        grpc.close().await(10, TimeUnit.SECONDS);
-      }
-    } catch (Exception e) {
-      LOG.log(System.Logger.Level.WARNING, "gRPC server did not close cleanly: " + e);
+    if (!closeStarted.compareAndSet(false, true)) {
+      closed.join();
+      return;
     }
     try {
-      if (http != null) {
-        http.close().await(10, TimeUnit.SECONDS);
-      }
-    } catch (Exception e) {
-      LOG.log(System.Logger.Level.WARNING, "HTTP server did not close cleanly: " + e);
+      shutDown();
     } finally {
-      repository.close();
+      closed.complete(null);
+    }
+  }
+
+  private void shutDown() {
+    long t0 = System.nanoTime();
+    shuttingDown = true;
+    Duration drain = config.shutdownTimeout();
+    boolean serving = http != null && grpc != null;
+    boolean interrupted = false;
+    if (serving) {
+      LOG.log(System.Logger.Level.INFO, String.format(
+          "shutting down: not ready from now on; serving for %.1f s more, then draining for up to %.1f s",
+          config.shutdownDelay().toMillis() / 1e3, drain.toMillis() / 1e3));
       try {
-        vertx.close().await(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        LOG.log(System.Logger.Level.WARNING, "Vert.x did not close cleanly: " + e);
+        Thread.sleep(config.shutdownDelay());
+      } catch (InterruptedException e) {
+        // Cut short: drain at once. The interrupt is restored at the end, not now, or every wait of
+        // the drain would return at once.
+        interrupted = true;
       }
     }
+    long deadline = System.nanoTime() + drain.toNanos();
+    // Both listeners stop accepting at once. An HTTP/1 connection closes after its response in
+    // progress, an HTTP/2 one sends GOAWAY and closes when its streams are done; at the deadline,
+    // whatever is still open is cut.
+    try {
+      Future.join(shutdown(http, drain), shutdown(grpc, drain))
+          .await(drain.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.log(System.Logger.Level.WARNING, "HTTP and gRPC servers did not stop cleanly: " + e);
+    }
+    // Requests whose connections were cut may still be queued; they get what is left of the drain.
+    repository.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    try {
+      if (metricsHttp != null) {
+        metricsHttp.close().await(10, TimeUnit.SECONDS);
+      }
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.log(System.Logger.Level.WARNING, "Vert.x did not close cleanly: " + e);
+    } finally {
+      metrics.close();
+    }
+    if (serving) {
+      LOG.log(System.Logger.Level.INFO, String.format("stopped after %.1f s", (System.nanoTime() - t0) / 1e9));
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Future<Void> shutdown(HttpServer server, Duration timeout) {
+    return server == null ? Future.succeededFuture() : server.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

@@ -1,6 +1,9 @@
 package io.hadron.server;
 
-/** Command-line entry point: {@code java -jar hadron-server.jar [flags]}. */
+/**
+ * Command-line entry point: {@code java -jar hadron-server.jar [flags]}, flags also read from
+ * {@code HADRON_*} environment variables.
+ */
 public final class Main {
   private Main() {}
 
@@ -13,7 +16,7 @@ public final class Main {
     }
     ServerConfig config;
     try {
-      config = ServerConfig.parse(args);
+      config = ServerConfig.parse(System.getenv(), args);
     } catch (IllegalArgumentException e) {
       System.err.println("hadron: " + e.getMessage());
       System.err.print(ServerConfig.USAGE);
@@ -21,6 +24,8 @@ public final class Main {
       return;
     }
     HadronServer server = HadronServer.start(config);
+    // SIGTERM and SIGINT drain and exit 0; the hook covers every other way out (System.exit, -Xrs).
     Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("hadron-shutdown").unstarted(server::close));
+    StopSignals.install(server::close);
   }
 }

@@ -1,14 +1,19 @@
 package io.hadron.server;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Server-wide settings, from command-line flags. Immutable; {@link #parse(String...)} rejects an
- * unknown flag or a bad value with a message naming it, never clamping silently.
+ * Server-wide settings, from command-line flags and environment variables. Immutable;
+ * {@link #parse(Map, String...)} rejects an unknown flag or a bad value with a message naming it,
+ * never clamping silently.
  *
  * @param modelRepository the user's repository, or empty to serve the bundled models
  * @param maxRequestBytes largest request body accepted; larger ones get HTTP 413
@@ -18,6 +23,12 @@ import java.util.Optional;
  * @param modelLoadThreads size of the pool that loads models (a slow load never blocks serving)
  * @param grpcPort the KServe v2 gRPC port (0 = any free port)
  * @param grpcMaxMessageBytes largest gRPC request message accepted; larger ones get RESOURCE_EXHAUSTED
+ * @param metrics whether to keep Prometheus metrics and serve them on {@code metricsPort}
+ * @param metricsPort the Prometheus {@code /metrics} port (0 = any free port); unused with metrics off
+ * @param shutdownDelay how long the server keeps serving, already reporting not ready, after a stop
+ *     is asked for: time for load balancers to take it out of rotation
+ * @param shutdownTimeout how long queued and executing requests get to finish once the listeners
+ *     stop accepting; what is left then fails with UNAVAILABLE
  */
 public record ServerConfig(
     Optional<Path> modelRepository,
@@ -29,15 +40,23 @@ public record ServerConfig(
     int defaultMaxBatchSize,
     int modelLoadThreads,
     int grpcPort,
-    long grpcMaxMessageBytes) {
+    long grpcMaxMessageBytes,
+    boolean metrics,
+    int metricsPort,
+    Duration shutdownDelay,
+    Duration shutdownTimeout) {
 
   public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
   /** gRPC's own ceiling (a message length is a 32-bit field), and Triton's default. */
   public static final long DEFAULT_GRPC_MAX_MESSAGE_BYTES = Integer.MAX_VALUE;
+  /** Kubernetes' default termination grace period, and Triton's default exit timeout. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+  /** Prefix of the environment variable that stands for a flag: --http-port is HADRON_HTTP_PORT. */
+  public static final String ENV_PREFIX = "HADRON_";
 
   public static ServerConfig defaults() {
     return new ServerConfig(Optional.empty(), "0.0.0.0", 8000, DEFAULT_MAX_REQUEST_BYTES, 0, 0, 4, 2, 8001,
-        DEFAULT_GRPC_MAX_MESSAGE_BYTES);
+        DEFAULT_GRPC_MAX_MESSAGE_BYTES, true, 8002, Duration.ZERO, DEFAULT_SHUTDOWN_TIMEOUT);
   }
 
   public ServerConfig {
@@ -59,6 +78,19 @@ public record ServerConfig(
       throw new IllegalArgumentException("--grpc-port " + grpcPort + " conflicts with --http-port " + httpPort
           + "; the two protocols need separate ports");
     }
+    checkPort("--metrics-port", metricsPort);
+    if (metrics && metricsPort != 0 && (metricsPort == httpPort || metricsPort == grpcPort)) {
+      throw new IllegalArgumentException("--metrics-port " + metricsPort + " conflicts with --"
+          + (metricsPort == httpPort ? "http" : "grpc") + "-port; metrics need a port of their own");
+    }
+    notNegative("--shutdown-delay", shutdownDelay);
+    notNegative("--shutdown-timeout", shutdownTimeout);
+  }
+
+  private static void notNegative(String flag, Duration d) {
+    if (d == null || d.isNegative()) {
+      throw new IllegalArgumentException(flag + " must be a duration of 0 or more, got " + d);
+    }
   }
 
   private static void checkPort(String flag, int port) {
@@ -76,27 +108,44 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(modelRepository, host, port, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes);
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
+        shutdownDelay, shutdownTimeout);
   }
 
   public ServerConfig withModelRepository(Path repo) {
     return new ServerConfig(Optional.of(repo), host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes);
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
+        shutdownDelay, shutdownTimeout);
   }
 
   public ServerConfig withGrpcPort(int port) {
     return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, port, grpcMaxMessageBytes);
+        defaultMaxBatchSize, modelLoadThreads, port, grpcMaxMessageBytes, metrics, metricsPort,
+        shutdownDelay, shutdownTimeout);
   }
 
   public ServerConfig withGrpcMaxMessageBytes(long bytes) {
     return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, bytes);
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, bytes, metrics, metricsPort,
+        shutdownDelay, shutdownTimeout);
   }
 
   public ServerConfig withMaxRequestBytes(long bytes) {
     return new ServerConfig(modelRepository, host, httpPort, bytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes);
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
+        shutdownDelay, shutdownTimeout);
+  }
+
+  public ServerConfig withMetrics(boolean on) {
+    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, on, metricsPort,
+        shutdownDelay, shutdownTimeout);
+  }
+
+  public ServerConfig withMetricsPort(int port) {
+    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
+        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, port,
+        shutdownDelay, shutdownTimeout);
   }
 
   /** The flags, for {@code --help}. */
@@ -116,16 +165,59 @@ public record ServerConfig(
         --inter-op-threads N        engine threads across operators, per instance (default 0 = engine's choice)
         --default-max-batch-size N  max_batch_size given to auto-completed models that can batch (default 4)
         --model-load-threads N      models loaded in parallel (default 2)
+        --metrics BOOL              keep Prometheus metrics and serve them (default true); false keeps
+                                    only the statistics of /v2/models/.../stats
+        --metrics-port N            Prometheus /metrics port (default 8002)
+        --shutdown-delay DURATION   on SIGTERM, keep serving this long while reporting not ready
+                                    (default 0s); suffixes ms, s, m, seconds without one
+        --shutdown-timeout DURATION time queued and executing requests get to finish once the
+                                    listeners stop accepting (default 30s)
         --help                      print this and exit
       Flags take their value as the next argument or after '=' (--http-port=8080).
+      Every flag can also be set by an environment variable named after it (--http-port as
+      HADRON_HTTP_PORT); a flag given on the command line wins, and an empty variable is unset.
       """;
 
+  private static final Pattern USAGE_FLAG = Pattern.compile("(?m)^ {2}(--[a-z0-9-]+) ");
+
   /**
-   * Parses command-line flags.
+   * Every flag that takes a value, read off {@link #USAGE} so that the help text stays the one list
+   * to keep: a flag documented there is settable from the environment without further wiring.
+   */
+  public static List<String> flags() {
+    List<String> out = new ArrayList<>();
+    Matcher m = USAGE_FLAG.matcher(USAGE);
+    while (m.find()) {
+      if (!m.group(1).equals("--help")) {
+        out.add(m.group(1));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** The environment variable standing for a flag: {@code --http-port} is {@code HADRON_HTTP_PORT}. */
+  public static String environmentVariable(String flag) {
+    return ENV_PREFIX + flag.substring(2).toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /**
+   * Parses command-line flags alone, ignoring the environment.
    *
    * @throws IllegalArgumentException naming the flag and value at fault
    */
   public static ServerConfig parse(String... args) {
+    return parse(Map.of(), args);
+  }
+
+  /**
+   * Parses settings from environment variables (see {@link #environmentVariable}), then from
+   * command-line flags, which win. A variable that stands for no flag is ignored rather than
+   * rejected: Kubernetes sets {@code <SERVICE>_PORT}-style variables for every Service in the
+   * namespace, so a Service named "hadron" puts {@code HADRON_PORT} and the like in the environment.
+   *
+   * @throws IllegalArgumentException naming the flag or variable and the value at fault
+   */
+  public static ServerConfig parse(Map<String, String> env, String... args) {
     ServerConfig c = defaults();
     Optional<Path> repo = c.modelRepository;
     String host = c.host;
@@ -137,9 +229,21 @@ public record ServerConfig(
     int loadThreads = c.modelLoadThreads;
     int grpcPort = c.grpcPort;
     long grpcMaxMessage = c.grpcMaxMessageBytes;
+    boolean metrics = c.metrics;
+    int metricsPort = c.metricsPort;
+    Duration shutdownDelay = c.shutdownDelay;
+    Duration shutdownTimeout = c.shutdownTimeout;
 
-    List<String> rest = new ArrayList<>(List.of(args));
-    while (!rest.isEmpty()) {
+    List<String> rest = new ArrayList<>();
+    for (String flag : flags()) {
+      String v = env.get(environmentVariable(flag));
+      if (v != null && !v.isEmpty()) {
+        rest.add(flag + "=" + v);
+      }
+    }
+    int fromEnvironment = rest.size();
+    rest.addAll(List.of(args));
+    for (int i = 0; !rest.isEmpty(); i++) {
       String arg = rest.removeFirst();
       String flag = arg;
       String value = null;
@@ -157,22 +261,34 @@ public record ServerConfig(
         }
         value = rest.removeFirst();
       }
-      switch (flag) {
-        case "--model-repository" -> repo = Optional.of(Path.of(value));
-        case "--host" -> host = value;
-        case "--http-port" -> httpPort = intFlag(flag, value);
-        case "--max-request-size" -> maxRequest = sizeFlag(flag, value);
-        case "--intra-op-threads" -> intra = intFlag(flag, value);
-        case "--inter-op-threads" -> inter = intFlag(flag, value);
-        case "--default-max-batch-size" -> defaultMbs = intFlag(flag, value);
-        case "--model-load-threads" -> loadThreads = intFlag(flag, value);
-        case "--grpc-port" -> grpcPort = intFlag(flag, value);
-        case "--grpc-max-message-size" -> grpcMaxMessage = sizeFlag(flag, value);
-        default -> throw new IllegalArgumentException("unknown flag '" + flag + "' (see --help)");
+      try {
+        switch (flag) {
+          case "--model-repository" -> repo = Optional.of(Path.of(value));
+          case "--host" -> host = value;
+          case "--http-port" -> httpPort = intFlag(flag, value);
+          case "--max-request-size" -> maxRequest = sizeFlag(flag, value);
+          case "--intra-op-threads" -> intra = intFlag(flag, value);
+          case "--inter-op-threads" -> inter = intFlag(flag, value);
+          case "--default-max-batch-size" -> defaultMbs = intFlag(flag, value);
+          case "--model-load-threads" -> loadThreads = intFlag(flag, value);
+          case "--grpc-port" -> grpcPort = intFlag(flag, value);
+          case "--grpc-max-message-size" -> grpcMaxMessage = sizeFlag(flag, value);
+          case "--metrics" -> metrics = booleanFlag(flag, value);
+          case "--metrics-port" -> metricsPort = intFlag(flag, value);
+          case "--shutdown-delay" -> shutdownDelay = durationFlag(flag, value);
+          case "--shutdown-timeout" -> shutdownTimeout = durationFlag(flag, value);
+          default -> throw new IllegalArgumentException("unknown flag '" + flag + "' (see --help)");
+        }
+      } catch (IllegalArgumentException e) {
+        if (i < fromEnvironment) {
+          throw new IllegalArgumentException(
+              "environment variable " + environmentVariable(flag) + ": " + e.getMessage(), e);
+        }
+        throw e;
       }
     }
     return new ServerConfig(repo, host, httpPort, maxRequest, intra, inter, defaultMbs, loadThreads, grpcPort,
-        grpcMaxMessage);
+        grpcMaxMessage, metrics, metricsPort, shutdownDelay, shutdownTimeout);
   }
 
   private static int intFlag(String flag, String value) {
@@ -181,6 +297,29 @@ public record ServerConfig(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + " needs an integer, got '" + value + "'");
     }
+  }
+
+  private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m)?");
+
+  private static Duration durationFlag(String flag, String value) {
+    Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw new IllegalArgumentException(flag + " needs a duration such as 30s, 500ms or 2m, got '" + value + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2) == null ? "s" : m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofSeconds(n);
+    };
+  }
+
+  private static boolean booleanFlag(String flag, String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(flag + " needs true or false, got '" + value + "'");
+    };
   }
 
   private static long sizeFlag(String flag, String value) {

@@ -34,6 +34,7 @@ import io.hadron.server.grpc.proto.GrpcService.ServerReadyRequest;
 import io.hadron.server.grpc.proto.GrpcService.ServerReadyResponse;
 import io.hadron.server.repository.BundledModels;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceName;
 import java.nio.ByteBuffer;
@@ -329,9 +330,41 @@ class GrpcEndpointsTest {
   }
 
   @Test
+  void modelStatisticsMatchTheHttpStatisticsEndpoint() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      infer(simpleRaw()).ok();
+    }
+    ModelStatisticsResponse r = grpc.call("ModelStatistics",
+        ModelStatisticsRequest.newBuilder().setName("simple").setVersion("1").build(),
+        ModelStatisticsResponse.parser()).ok();
+    JsonObject http = new JsonObject(t.get("/v2/models/simple/versions/1/stats").body())
+        .getJsonArray("model_stats").getJsonObject(0);
+    assertEquals(1, r.getModelStatsCount());
+    var s = r.getModelStats(0);
+    assertEquals("simple", s.getName());
+    assertEquals("1", s.getVersion());
+    assertTrue(s.getInferenceStats().getSuccess().getCount() >= 3, s.toString());
+    assertEquals(http.getLong("inference_count"), s.getInferenceCount());
+    assertEquals(http.getLong("execution_count"), s.getExecutionCount());
+    assertEquals(http.getLong("last_inference"), s.getLastInference());
+    JsonObject stats = http.getJsonObject("inference_stats");
+    assertEquals(stats.getJsonObject("success").getLong("count"), s.getInferenceStats().getSuccess().getCount());
+    assertEquals(stats.getJsonObject("success").getLong("ns"), s.getInferenceStats().getSuccess().getNs());
+    assertEquals(stats.getJsonObject("compute_infer").getLong("ns"), s.getInferenceStats().getComputeInfer().getNs());
+    assertEquals(http.getJsonArray("batch_stats").size(), s.getBatchStatsCount());
+    assertEquals(1, s.getBatchStats(0).getBatchSize());
+
+    List<String> everyModel = grpc.call("ModelStatistics", ModelStatisticsRequest.getDefaultInstance(),
+        ModelStatisticsResponse.parser()).ok().getModelStatsList().stream().map(m -> m.getName()).toList();
+    assertTrue(everyModel.contains("simple") && !everyModel.contains("broken"), everyModel.toString());
+    assertStatus(grpc.call("ModelStatistics", ModelStatisticsRequest.newBuilder().setName("nope").build(),
+        ModelStatisticsResponse.parser()), GrpcStatus.NOT_FOUND, "unknown model 'nope'");
+    assertStatus(grpc.call("ModelStatistics", ModelStatisticsRequest.newBuilder().setName("broken").build(),
+        ModelStatisticsResponse.parser()), GrpcStatus.UNAVAILABLE, "no version of it has loaded");
+  }
+
+  @Test
   void everyOtherTritonRpcIsUnimplemented() {
-    assertStatus(grpc.call("ModelStatistics", ModelStatisticsRequest.getDefaultInstance(),
-        ModelStatisticsResponse.parser()), GrpcStatus.UNIMPLEMENTED, "ModelStatistics is not implemented");
     assertStatus(grpc.call("RepositoryIndex", RepositoryIndexRequest.getDefaultInstance(),
         RepositoryIndexResponse.parser()), GrpcStatus.UNIMPLEMENTED, "RepositoryIndex is not implemented");
     for (String rpc : List.of("ModelStreamInfer", "RepositoryModelLoad", "RepositoryModelUnload",

@@ -3,6 +3,7 @@ package io.hadron.server;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,6 +30,7 @@ final class GrpcTestClient implements AutoCloseable {
   static final ServiceName TRITON = ServiceName.create("inference", "GRPCInferenceService");
 
   private final Vertx vertx = Vertx.vertx();
+  private final Context context = vertx.getOrCreateContext();
   private final GrpcClient client;
   private final SocketAddress server;
 
@@ -65,7 +67,20 @@ final class GrpcTestClient implements AutoCloseable {
       Consumer<GrpcClientRequest<Buffer, Buffer>> prepare, boolean end) {
     ServiceMethod<Buffer, Buffer> m =
         ServiceMethod.client(service, method, GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY);
-    Future<Result<R>> f = client.request(server, m).compose(req -> {
+    // Started on the client's event loop, so that the response's message handler is set before that
+    // loop can deliver a message: from a test thread, a fast reply could arrive before it.
+    Future<Result<R>> f = Future.<Result<R>>future(promise -> context.runOnContext(v -> call(m, payload, parser,
+        prepare, end).onComplete(promise)));
+    try {
+      return f.await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("gRPC " + method + " failed: " + e, e);
+    }
+  }
+
+  private <R> Future<Result<R>> call(ServiceMethod<Buffer, Buffer> m, Buffer payload, Parser<R> parser,
+      Consumer<GrpcClientRequest<Buffer, Buffer>> prepare, boolean end) {
+    return client.request(server, m).compose(req -> {
       prepare.accept(req);
       if (end) {
         req.end(payload);
@@ -88,11 +103,6 @@ final class GrpcTestClient implements AutoCloseable {
         return Future.succeededFuture(new Result<>(resp.status(), resp.statusMessage(), reply));
       });
     });
-    try {
-      return f.await(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("gRPC " + method + " failed: " + e, e);
-    }
   }
 
   @Override

@@ -16,7 +16,7 @@ final class TestServer implements AutoCloseable {
   final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   TestServer(ServerConfig config) throws Exception {
-    server = HadronServer.start(config.withHttpPort(0).withGrpcPort(0));
+    server = HadronServer.start(config.withHttpPort(0).withGrpcPort(0).withMetricsPort(0));
     server.awaitInitialLoad(Duration.ofMinutes(2));
   }
 

@@ -14,6 +14,7 @@ import io.hadron.server.grpc.proto.GrpcService.ModelMetadataRequest;
 import io.hadron.server.grpc.proto.GrpcService.ModelMetadataResponse;
 import io.hadron.server.grpc.proto.GrpcService.ModelReadyRequest;
 import io.hadron.server.grpc.proto.GrpcService.ModelReadyResponse;
+import io.hadron.server.grpc.proto.GrpcService.ModelStatisticsRequest;
 import io.hadron.server.grpc.proto.GrpcService.ServerLiveRequest;
 import io.hadron.server.grpc.proto.GrpcService.ServerLiveResponse;
 import io.hadron.server.grpc.proto.GrpcService.ServerMetadataRequest;
@@ -54,9 +55,10 @@ import java.util.stream.Collectors;
  * after hopping back to the call's own context.
  *
  * <p>Served: ServerLive, ServerReady, ModelReady, ServerMetadata, ModelMetadata, ModelInfer (raw or
- * typed contents in, raw contents out) and ModelConfig. Every other RPC of Triton's service
- * (statistics, streaming, repository control, shared memory, trace and log settings) answers
- * UNIMPLEMENTED, naming it; so does any method the service does not declare.
+ * typed contents in, raw contents out), ModelConfig and ModelStatistics (the same figures as the
+ * HTTP statistics endpoint). Every other RPC of Triton's service (streaming, repository control,
+ * shared memory, trace and log settings) answers UNIMPLEMENTED, naming it; so does any method the
+ * service does not declare.
  *
  * <p>Messages are taken and given as bytes and (de)serialized here, not by the gRPC layer: a
  * malformed message is then an INVALID_ARGUMENT naming the message rather than a bare stream
@@ -110,6 +112,8 @@ public final class GrpcApi {
         .newBuilder().setName("hadron").setVersion(serverVersion).addAllExtensions(extensions).build()));
     u.register("ModelMetadata", proto(ModelMetadataRequest.parser()), q -> done(modelMetadata(q)));
     u.register("ModelConfig", proto(ModelConfigRequest.parser()), q -> done(modelConfig(q)));
+    u.register("ModelStatistics", proto(ModelStatisticsRequest.parser()),
+        q -> done(StatisticsProto.encode(repository.statistics(q.getName(), q.getVersion()))));
     u.registerCall("ModelInfer", InferRequestProto::parse,
         (q, call) -> inference.infer(InferRequestProto.decode(q), call::cancelled), InferResponseProto::encode);
     server.callHandler(GrpcApi::unimplemented);
@@ -188,9 +192,7 @@ public final class GrpcApi {
         .equals(request.serviceName().fullyQualifiedName()) && TRITON_METHODS.contains(name);
     String message = !triton
         ? "unknown method '" + method + "'; this server serves " + SERVICE.fullyQualifiedName()
-        : name.equals("ModelStatistics")
-            ? "ModelStatistics is not implemented: this server does not collect per-model statistics yet"
-            : method + " is not implemented by this server";
+        : method + " is not implemented by this server";
     GrpcCall.answer(request.response(), GrpcStatus.UNIMPLEMENTED, message);
   }
 

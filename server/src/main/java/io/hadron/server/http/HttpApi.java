@@ -35,7 +35,7 @@ public final class HttpApi {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
   /** The protocol extensions this server reports in its metadata (HTTP and gRPC alike). */
-  public static final List<String> EXTENSIONS = List.of("model_repository", "binary_tensor_data");
+  public static final List<String> EXTENSIONS = List.of("model_repository", "binary_tensor_data", "statistics");
 
   private final ModelRepository repository;
   private final InferenceService inference;
@@ -57,6 +57,11 @@ public final class HttpApi {
     r.get("/v2/health/live").handler(ctx -> ctx.response().setStatusCode(200).end());
     r.get("/v2/health/ready").handler(this::serverReady);
     r.get("/v2").handler(ctx -> send(ctx, 200, JsonWriter.serverMetadata("hadron", serverVersion, EXTENSIONS)));
+    // Before /v2/models/:model, which would otherwise take "stats" for a model name.
+    r.get("/v2/models/stats").handler(ctx -> statistics(ctx, null, null));
+    r.get("/v2/models/:model/stats").handler(ctx -> statistics(ctx, ctx.pathParam("model"), null));
+    r.get("/v2/models/:model/versions/:version/stats")
+        .handler(ctx -> statistics(ctx, ctx.pathParam("model"), ctx.pathParam("version")));
     r.get("/v2/models/:model").handler(ctx -> metadata(ctx, null));
     r.get("/v2/models/:model/versions/:version").handler(ctx -> metadata(ctx, ctx.pathParam("version")));
     r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
@@ -118,6 +123,15 @@ public final class HttpApi {
           ? List.of(mv.versionString())
           : entry.versions().stream().filter(ModelVersion::isReady).map(ModelVersion::versionString).toList();
       send(ctx, 200, JsonWriter.modelMetadata(model, versions, config, variantParameters(mv.optimization())));
+    } catch (HadronException e) {
+      fail(ctx, e);
+    }
+  }
+
+  /** Triton's statistics extension: every model, one model's versions, or one version. */
+  private void statistics(RoutingContext ctx, String model, String version) {
+    try {
+      send(ctx, 200, StatisticsJson.write(repository.statistics(model, version)));
     } catch (HadronException e) {
       fail(ctx, e);
     }

@@ -8,12 +8,17 @@ import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
 import io.hadron.core.spi.LoadedModel;
+import io.hadron.core.spi.ModelInstance;
 import io.hadron.quantization.optimize.LoadTimeOptimizer;
 import io.hadron.server.config.ModelConfigParser;
+import io.hadron.server.metrics.ModelStatistics;
+import io.hadron.server.metrics.ServerMetrics;
+import io.hadron.server.metrics.VersionMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -48,15 +53,21 @@ public final class ModelRepository implements AutoCloseable {
   private final List<Backend> backends;
   private final BackendOptions options;
   private final SchedulerOptions schedulerOptions;
+  private final ServerMetrics metrics;
   private final Path optimizedCache;
   private final ExecutorService loaders;
   private final ConcurrentSkipListMap<String, ModelEntry> models = new ConcurrentSkipListMap<>();
   private volatile boolean initialLoadDone;
 
+  /**
+   * @param schedulerOptions what every version's scheduler gets, apart from its listener: each
+   *     version listens with its own {@link VersionMetrics}
+   */
   public ModelRepository(
       Path root, List<Backend> backends, BackendOptions options, SchedulerOptions schedulerOptions,
-      Path optimizedCache, int loadThreads) {
+      ServerMetrics metrics, Path optimizedCache, int loadThreads) {
     this.root = root;
+    this.metrics = metrics;
     this.optimizedCache = optimizedCache;
     this.backends = List.copyOf(backends);
     this.options = options;
@@ -147,6 +158,38 @@ public final class ModelRepository implements AutoCloseable {
     return mv;
   }
 
+  /**
+   * Triton's statistics of the versions a statistics request addresses: every loaded version of
+   * every model when {@code name} is empty, every loaded version of the model when {@code version}
+   * is, else that one version. Versions keep their statistics after they unload.
+   *
+   * @throws HadronException.NotFound for an unknown model or version
+   * @throws HadronException.Unavailable when the model or version addressed has never loaded
+   */
+  public List<ModelStatistics> statistics(String name, String version) {
+    if (name == null || name.isEmpty()) {
+      return models.values().stream().flatMap(e -> e.versions().stream())
+          .flatMap(v -> v.metrics().stream()).map(VersionMetrics::statistics).toList();
+    }
+    if (version != null && !version.isEmpty()) {
+      ModelVersion mv = find(name, version);
+      return List.of(mv.metrics().orElseThrow(() -> new HadronException.Unavailable("model '" + name
+          + "' version " + mv.version() + " has no statistics: it has not loaded (" + mv.reason() + ")"))
+          .statistics());
+    }
+    ModelEntry entry = models.get(name);
+    if (entry == null) {
+      throw new HadronException.NotFound("unknown model '" + name + "'");
+    }
+    List<ModelStatistics> all = entry.versions().stream()
+        .flatMap(v -> v.metrics().stream()).map(VersionMetrics::statistics).toList();
+    if (all.isEmpty()) {
+      throw new HadronException.Unavailable(
+          "model '" + name + "' has no statistics: no version of it has loaded (" + entry.notReadyReason() + ")");
+    }
+    return all;
+  }
+
   private void loadModel(ModelEntry entry, Path dir) {
     try {
       ModelConfig config = readConfig(dir, entry.name());
@@ -158,7 +201,9 @@ public final class ModelRepository implements AutoCloseable {
             + (available.isEmpty() ? "" : " matches the version_policy (found " + available + ")"));
       }
       for (long v : selected) {
-        loadVersion(entry.addVersion(v), config, backend, dir.resolve(Long.toString(v)));
+        ModelVersion mv = entry.addVersion(v);
+        metrics.versionAdded(mv.modelName(), mv.versionString(), mv::isReady);
+        loadVersion(mv, config, backend, dir.resolve(Long.toString(v)));
       }
     } catch (HadronException e) {
       entry.fail(e.getMessage());
@@ -182,9 +227,13 @@ public final class ModelRepository implements AutoCloseable {
       file = optimize(mv, config, file);
       ModelConfig completed = withDefaultBatching(config, backend.complete(config, file, options));
       loaded = backend.load(completed, file, options);
-      ModelScheduler scheduler = ModelScheduler.start(
-          mv.modelName(), mv.versionString(), loaded.config(), loaded.instances(), schedulerOptions);
-      mv.ready(loaded.config(), loaded, scheduler);
+      VersionMetrics vm = metrics.version(mv.modelName(), mv.versionString(), loaded.config().maxBatchSize(),
+          loaded.instances().stream().map(ModelInstance::device).toList());
+      ModelScheduler scheduler = ModelScheduler.start(mv.modelName(), mv.versionString(), loaded.config(),
+          loaded.instances(), schedulerOptions.withListener(vm));
+      vm.attach(scheduler);
+      mv.ready(loaded.config(), loaded, scheduler, vm);
+      metrics.versionLoaded(mv.modelName(), mv.versionString(), System.nanoTime() - start);
       LOG.log(System.Logger.Level.INFO, String.format("model '%s' version %d ready on %s (%d instance(s), %.0f ms)",
           mv.modelName(), mv.version(), backend.name(), loaded.instances().size(), (System.nanoTime() - start) / 1e6));
     } catch (RuntimeException e) {
@@ -193,6 +242,7 @@ public final class ModelRepository implements AutoCloseable {
       }
       String reason = e instanceof HadronException ? e.getMessage() : e.toString();
       mv.failed(reason);
+      metrics.versionLoaded(mv.modelName(), mv.versionString(), System.nanoTime() - start);
       LOG.log(System.Logger.Level.ERROR,
           "model '" + mv.modelName() + "' version " + mv.version() + " not loaded: " + reason,
           e instanceof HadronException ? null : e);
@@ -301,14 +351,24 @@ public final class ModelRepository implements AutoCloseable {
     return out;
   }
 
-  /** Unloads every model (draining their queues) and stops the loader pool. */
+  /** Unloads every model, each draining its queue for up to {@link ModelScheduler#DEFAULT_DRAIN}. */
   @Override
   public void close() {
+    close(ModelScheduler.DEFAULT_DRAIN);
+  }
+
+  /**
+   * Stops the loader pool and unloads every model: queued and executing requests get until
+   * {@code drain} from now to finish (one deadline for all versions, so that shutdown stays
+   * bounded however many models there are), then fail UNAVAILABLE; then the engines are freed.
+   */
+  public void close(Duration drain) {
+    long deadline = System.nanoTime() + drain.toNanos();
     loaders.shutdownNow();
     for (ModelEntry e : models.values()) {
       for (ModelVersion v : e.versions()) {
         if (v.isReady()) {
-          v.unload("server shutting down");
+          v.unload("server shutting down", Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
       }
     }

@@ -3,6 +3,7 @@ package io.hadron.server.repository;
 import io.hadron.batching.ModelScheduler;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.LoadedModel;
+import io.hadron.server.metrics.VersionMetrics;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,7 +12,8 @@ import java.util.Optional;
  * not, and once ready its completed configuration, engine and scheduler.
  *
  * <p>Thread-safe: state changes publish through a single volatile snapshot, so a request thread
- * sees a consistent (state, reason, config, scheduler) tuple without locking.
+ * sees a consistent (state, reason, config, scheduler) tuple without locking. The metrics are
+ * published before the ready snapshot, so a request that sees the version ready sees them too.
  */
 public final class ModelVersion {
   /** Everything that changes together. */
@@ -22,6 +24,8 @@ public final class ModelVersion {
   private final long version;
   private volatile Snapshot snapshot;
   private volatile Optimization optimization = Optimization.NONE;
+  /** Set when the version first loads, and kept after it unloads so that its statistics remain. */
+  private volatile VersionMetrics metrics;
 
   ModelVersion(String modelName, long version) {
     this.modelName = Objects.requireNonNull(modelName);
@@ -65,6 +69,14 @@ public final class ModelVersion {
     return s.state == ModelState.READY ? Optional.of(s.scheduler) : Optional.empty();
   }
 
+  /**
+   * What has been recorded about this version: present once it has loaded (always when it is ready),
+   * and still after it is unloaded.
+   */
+  public Optional<VersionMetrics> metrics() {
+    return Optional.ofNullable(metrics);
+  }
+
   /** The load-time optimizer's decision for this version ({@link Optimization#NONE} if not asked). */
   public Optimization optimization() {
     return optimization;
@@ -74,7 +86,8 @@ public final class ModelVersion {
     this.optimization = o;
   }
 
-  void ready(ModelConfig config, LoadedModel loaded, ModelScheduler scheduler) {
+  void ready(ModelConfig config, LoadedModel loaded, ModelScheduler scheduler, VersionMetrics metrics) {
+    this.metrics = metrics;
     snapshot = new Snapshot(ModelState.READY, "", config, loaded, scheduler);
   }
 
@@ -85,16 +98,21 @@ public final class ModelVersion {
 
   /**
    * Takes the version out of service and frees it: new requests see it unavailable at once, queued
-   * ones drain through the scheduler, then the engine closes. Called by the repository only.
+   * and executing ones get up to {@code drain} to finish through the scheduler, then the engine
+   * closes. Called by the repository only.
    */
-  void unload(String why) {
+  void unload(String why, java.time.Duration drain) {
     Snapshot s = snapshot;
     snapshot = new Snapshot(ModelState.UNLOADING, "unloading", s.config, null, null);
     try {
       if (s.scheduler != null) {
-        s.scheduler.close();
+        s.scheduler.close(drain);
       }
     } finally {
+      VersionMetrics m = metrics;
+      if (m != null) {
+        m.detach();
+      }
       // An engine call that ignored the interrupt may still be running: freeing the engine under
       // it would crash the process, so such a version's engine is left for the JVM to reclaim.
       if (s.loaded != null && terminated(s.scheduler)) {

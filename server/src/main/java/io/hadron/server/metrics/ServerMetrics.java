@@ -1,0 +1,173 @@
+package io.hadron.server.metrics;
+
+import io.hadron.batching.ModelScheduler;
+import io.hadron.batching.NanoClock;
+import io.hadron.core.spi.DeviceMetricsSource;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * The metrics of one server: a single Prometheus registry that every part registers into (model
+ * versions, Vert.x's HTTP servers, the JVM, the devices), built once by the server and passed down.
+ * With metrics off there is no registry at all: model versions get no-op meters, and only Triton's
+ * statistics, which the protocol serves on the inference port, are still kept.
+ *
+ * <p>Thread-safe.
+ */
+public final class ServerMetrics implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ServerMetrics.class.getName());
+  /** Vert.x keeps metrics backends in a static map by name; each server needs its own entry. */
+  private static final AtomicInteger SERVERS = new AtomicInteger();
+
+  private final PrometheusMeterRegistry registry;
+  private final NanoClock clock;
+  private final List<AutoCloseable> binders;
+  private final String vertxRegistryName;
+  /** Load duration of each version, by "model/version", read by its gauge. */
+  private final ConcurrentHashMap<String, AtomicLong> loadNanos = new ConcurrentHashMap<>();
+
+  private ServerMetrics(PrometheusMeterRegistry registry, NanoClock clock, List<AutoCloseable> binders) {
+    this.registry = registry;
+    this.clock = clock;
+    this.binders = binders;
+    this.vertxRegistryName = "hadron-" + SERVERS.incrementAndGet();
+  }
+
+  /**
+   * Metrics on: a Prometheus registry with the JVM and process meters bound, and gauges for every
+   * device the given sources report (none without a source).
+   */
+  public static ServerMetrics prometheus(NanoClock clock, List<DeviceMetricsSource> devices) {
+    PrometheusMeterRegistry registry = Registries.prometheus();
+    ServerMetrics m = new ServerMetrics(registry, clock, Registries.bindJvm(registry));
+    for (DeviceMetricsSource source : devices) {
+      try {
+        DeviceGauges.bind(source, clock, registry);
+      } catch (RuntimeException e) {
+        // A broken device layer costs its own metrics, never the server.
+        LOG.log(System.Logger.Level.WARNING, "device metrics source " + source + " failed; its devices are not reported", e);
+      }
+    }
+    return m;
+  }
+
+  /** Metrics off: no registry, no endpoint, nothing recorded but Triton's statistics. */
+  public static ServerMetrics disabled(NanoClock clock) {
+    return new ServerMetrics(null, clock, List.of());
+  }
+
+  public boolean enabled() {
+    return registry != null;
+  }
+
+  /** The shared registry, when metrics are on. */
+  public Optional<PrometheusMeterRegistry> registry() {
+    return Optional.ofNullable(registry);
+  }
+
+  /**
+   * The server's Vert.x instance. With metrics on, its HTTP servers report into the shared registry:
+   * requests, response times (histograms), bytes and connections per server ({@code local}), route
+   * and status code. Vert.x's other meter families (event bus, pools, clients) are left off: Hadron
+   * uses none of them on a hot path.
+   */
+  public Vertx newVertx() {
+    if (registry == null) {
+      return Vertx.vertx();
+    }
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setRegistryName(vertxRegistryName)
+        .setJvmMetricsEnabled(false) // bound here, once, whatever Vert.x does
+        .setLabels(EnumSet.of(Label.LOCAL, Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE))
+        .setDisabledMetricsCategories(EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_SERVER)).stream()
+            .map(MetricsDomain::toCategory).collect(Collectors.toSet()));
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(options))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+
+  /** The {@code /metrics} handler for the metrics port; only with metrics on. */
+  public Handler<HttpServerRequest> endpoint(Vertx vertx) {
+    if (registry == null) {
+      throw new IllegalStateException("metrics are off; there is no endpoint to serve");
+    }
+    return new MetricsEndpoint(vertx, registry);
+  }
+
+  /** Registers {@code hadron_model_ready} of a version the repository found, read from {@code ready}. */
+  public void versionAdded(String model, String version, BooleanSupplier ready) {
+    if (registry != null) {
+      Gauge.builder("hadron.model.ready", ready, r -> r.getAsBoolean() ? 1 : 0)
+          .tags("model", model, "version", version).strongReference(true)
+          .description("1 while the model version is ready to serve, 0 otherwise").register(registry);
+    }
+  }
+
+  /** Records how long loading a version took, whether it ended ready or failed. */
+  public void versionLoaded(String model, String version, long nanos) {
+    if (registry == null) {
+      return;
+    }
+    AtomicLong holder = loadNanos.computeIfAbsent(model + "/" + version, k -> {
+      AtomicLong h = new AtomicLong();
+      TimeGauge.builder("hadron.model.load.duration", h, TimeUnit.NANOSECONDS, AtomicLong::doubleValue)
+          .tags("model", model, "version", version).strongReference(true)
+          .description("How long the last load of the model version took, successful or not").register(registry);
+      return h;
+    });
+    holder.set(nanos);
+  }
+
+  /**
+   * The metrics of a version about to start serving; its meters are resolved here, once.
+   *
+   * @param maxBatchSize the version's completed {@code max_batch_size} (0 when it does not batch)
+   * @param instanceDevices the device of each instance, by instance index
+   */
+  public VersionMetrics version(String model, String version, int maxBatchSize, List<String> instanceDevices) {
+    AtomicReference<ModelScheduler> scheduler = new AtomicReference<>();
+    VersionStats stats = new VersionStats(model, version, maxBatchSize);
+    VersionMeters meters = registry == null ? VersionMeters.NOOP
+        : new MicrometerVersionMeters(registry, model, version, maxBatchSize, instanceDevices, () -> {
+          ModelScheduler s = scheduler.get();
+          return s == null ? 0 : s.pendingRequests();
+        }, stats);
+    return new VersionMetrics(clock, stats, meters, scheduler);
+  }
+
+  /** Unbinds the JVM meters and closes the registry; call after Vert.x has closed. */
+  @Override
+  public void close() {
+    for (AutoCloseable c : binders) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "closing " + c + " failed: " + e);
+      }
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+}
