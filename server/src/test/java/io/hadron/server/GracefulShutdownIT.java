@@ -119,6 +119,7 @@ class GracefulShutdownIT {
     env.put("HADRON_HTTP_PORT", "0");
     env.put("HADRON_GRPC_PORT", "0");
     env.put("HADRON_METRICS_PORT", "0");
+    // Shorter than the burst takes, so the listener closes while requests are still in flight.
     env.put("HADRON_SHUTDOWN_DELAY", "1s");
     env.put("HADRON_SHUTDOWN_TIMEOUT", "30s");
     return pb.start();
@@ -189,9 +190,14 @@ class GracefulShutdownIT {
   private static HttpResponse<String> awaitNotReady(HttpClient client, int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = get(client, port, "/v2/health/ready");
-      if (r.statusCode() != 200) {
-        return r;
+      // A fresh client each time: a pooled keep-alive connection may be cut when shutdown starts.
+      try (HttpClient fresh = HttpClient.newHttpClient()) {
+        HttpResponse<String> r = get(fresh, port, "/v2/health/ready");
+        if (r.statusCode() != 200) {
+          return r;
+        }
+      } catch (IOException e) {
+        // A connection cut as shutdown began; ask again on a new one.
       }
       Thread.sleep(10);
     }

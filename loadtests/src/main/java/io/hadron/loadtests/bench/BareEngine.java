@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import io.hadron.loadtests.client.SampleTensor;
 import io.hadron.loadtests.client.Workload;
+import io.hadron.loadtests.load.CpuClock;
 import io.hadron.loadtests.load.LatencyRecorder;
 import io.hadron.loadtests.load.Latencies;
 import java.nio.ByteBuffer;
@@ -60,8 +61,14 @@ final class BareEngine implements AutoCloseable {
     return OrtEnvironment.getEnvironment().getVersion();
   }
 
-  /** Runs {@code batch} rows of {@code w}'s sample back to back: warm-up, then a timed window. */
-  BareResult measure(Workload w, int batch, Duration warmup, Duration window) throws OrtException {
+  /**
+   * Runs {@code batch} rows of {@code w}'s sample back to back: warm-up, then a timed window. {@code
+   * server} is read with this process and the machine to tell what CPU other processes took.
+   */
+  BareResult measure(Workload w, int batch, Duration warmup, Duration window, CpuClock server)
+      throws OrtException {
+    CpuClock self = CpuClock.self();
+    CpuClock machine = CpuClock.machine();
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     try {
       for (SampleTensor t : w.inputs()) {
@@ -73,6 +80,9 @@ final class BareEngine implements AutoCloseable {
         run(inputs, outputs);
       } while (System.nanoTime() - warmEnd < 0);
       LatencyRecorder latencies = new LatencyRecorder();
+      long self0 = self.cpuNanos();
+      long server0 = server.cpuNanos();
+      long machine0 = machine.cpuNanos();
       long start = System.nanoTime();
       long end = start + window.toNanos();
       long now = start;
@@ -84,7 +94,9 @@ final class BareEngine implements AutoCloseable {
         latencies.record(now - t0);
         calls++;
       }
-      return new BareResult(batch, calls, now - start, Latencies.merge(List.of(latencies)));
+      long others = machine.cpuNanos() - machine0 - (self.cpuNanos() - self0) - (server.cpuNanos() - server0);
+      boolean known = self0 >= 0 && server0 >= 0 && machine0 >= 0;
+      return new BareResult(batch, calls, now - start, Latencies.merge(List.of(latencies)), known ? others : -1);
     } finally {
       inputs.values().forEach(OnnxTensor::close);
     }

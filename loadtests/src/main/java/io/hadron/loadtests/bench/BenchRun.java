@@ -44,30 +44,69 @@ record BenchRun(
   }
 
   /**
-   * Hadron's throughput over the bare engine's best, in each round: both measured within the same
-   * few minutes, so that a change in the machine's load between rounds cancels out.
+   * Share of the machine's CPU that other processes may take during a measurement before it counts
+   * as disturbed. A round in which they took more, on either side of a ratio, is reported but left
+   * out of the ratio while an undisturbed round exists.
    */
-  List<Double> roundRatios(Series s, int clients) {
+  static final double DISTURBED_SHARE = 0.10;
+
+  /**
+   * One round's Hadron/bare ratio, both measured within the same few minutes.
+   *
+   * @param othersShare the larger share of the machine other processes took, over the two measurements
+   */
+  record RoundRatio(double ratio, double othersShare) {
+    boolean disturbed() {
+      return othersShare > DISTURBED_SHARE;
+    }
+  }
+
+  /** Hadron's throughput over the bare engine's best, round by round. */
+  List<RoundRatio> roundRatios(Series s, int clients) {
     BareSeries b = bare.get(s.bareKey());
-    List<Double> ratios = new ArrayList<>();
+    int cores = environment.cores();
+    List<RoundRatio> ratios = new ArrayList<>();
     for (int r = 0; r < b.rounds(); r++) {
       ClosedLoopResult h = s.atRound(r, clients);
       if (h != null) {
-        ratios.add(h.throughput() / b.best(r).samplesPerSecond());
+        BareResult best = b.best(r);
+        double others = Math.max(nanToZero(h.othersCpuShare(cores)), nanToZero(best.othersCpuShare(cores)));
+        ratios.add(new RoundRatio(h.throughput() / best.samplesPerSecond(), others));
       }
     }
     return ratios;
   }
 
-  /** The median over rounds of {@link #roundRatios}: the figure the tables and the target use. */
+  /**
+   * The figure the tables and the target use: the median of the undisturbed rounds' ratios, or of
+   * all rounds when every one was disturbed.
+   */
   double ratio(Series s, int clients) {
-    List<Double> r = new ArrayList<>(roundRatios(s, clients));
-    if (r.isEmpty()) {
+    List<RoundRatio> all = roundRatios(s, clients);
+    if (all.isEmpty()) {
       throw new IllegalArgumentException(s.label() + " has no result at " + clients + " clients");
+    }
+    List<Double> r = new ArrayList<>();
+    for (RoundRatio x : all) {
+      if (!x.disturbed()) {
+        r.add(x.ratio());
+      }
+    }
+    if (r.isEmpty()) {
+      all.forEach(x -> r.add(x.ratio()));
     }
     Collections.sort(r);
     int n = r.size();
     return n % 2 == 1 ? r.get(n / 2) : (r.get(n / 2 - 1) + r.get(n / 2)) / 2;
+  }
+
+  /** Whether every round of this point was disturbed by other processes. */
+  boolean allDisturbed(Series s, int clients) {
+    return roundRatios(s, clients).stream().allMatch(RoundRatio::disturbed);
+  }
+
+  private static double nanToZero(double v) {
+    return Double.isNaN(v) ? 0 : v;
   }
 
   /** Requests still unanswered at the end of any closed-loop run, or of the overload. */

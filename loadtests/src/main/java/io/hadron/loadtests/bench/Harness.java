@@ -109,7 +109,7 @@ public final class Harness {
         String tag = "[round " + round + "/" + options.rounds() + "]";
         double bestBare = 0;
         for (int b = 1; b <= options.maxBatchSize(); b++) {
-          BareResult r = bareMiniLm.measure(miniLm, b, options.bareWarmup(), options.bareMeasure());
+          BareResult r = bareMiniLm.measure(miniLm, b, options.bareWarmup(), options.bareMeasure(), server.cpu());
           bare.get(LoadTestRepository.MINILM).add(round - 1, r);
           bestBare = Math.max(bestBare, r.samplesPerSecond());
           printBare(tag, "MiniLM", r);
@@ -123,7 +123,7 @@ public final class Harness {
         }
         double bestSimple = 0;
         for (int b = 1; b <= options.maxBatchSize(); b++) {
-          BareResult r = bareSimple.measure(simple, b, options.bareWarmup(), options.bareMeasure());
+          BareResult r = bareSimple.measure(simple, b, options.bareWarmup(), options.bareMeasure(), server.cpu());
           bare.get(LoadTestRepository.SIMPLE).add(round - 1, r);
           bestSimple = Math.max(bestSimple, r.samplesPerSecond());
           printBare(tag, "simple", r);
@@ -160,18 +160,19 @@ public final class Harness {
   }
 
   private static void printBare(String tag, String model, BareResult r) {
-    System.out.printf(Locale.ROOT, "%s bare %s batch %d: %.1f samples/s, call p50 %.3f ms p99 %.3f ms%n", tag,
-        model, r.batch(), r.samplesPerSecond(), r.latencies().quantileMillis(0.5),
-        r.latencies().quantileMillis(0.99));
+    System.out.printf(Locale.ROOT, "%s bare %s batch %d: %.1f samples/s, call p50 %.3f ms p99 %.3f ms, CPU others"
+        + " %.0f%%%n", tag, model, r.batch(), r.samplesPerSecond(), r.latencies().quantileMillis(0.5),
+        r.latencies().quantileMillis(0.99), 100 * r.othersCpuShare(Runtime.getRuntime().availableProcessors()));
   }
 
   private void printClosed(String tag, String label, ClosedLoopResult r, double bestBare) {
     int cores = Runtime.getRuntime().availableProcessors();
     System.out.printf(Locale.ROOT, "%s %s, %d clients: %.1f req/s%s, p50 %.3f ms, p99 %.3f ms, errors %d,"
-        + " unanswered %d, CPU client %.0f%% server %.0f%%%s%n", tag, label, r.clients(), r.throughput(),
+        + " unanswered %d, CPU client %.0f%% server %.0f%% others %.0f%%%s%n", tag, label, r.clients(),
+        r.throughput(),
         Double.isNaN(bestBare) ? "" : String.format(Locale.ROOT, " (%.3fx bare)", r.throughput() / bestBare),
         r.latencies().quantileMillis(0.5), r.latencies().quantileMillis(0.99), r.errors(), r.unanswered(),
-        100 * r.clientCpuShare(cores), 100 * r.serverCpuShare(cores),
+        100 * r.clientCpuShare(cores), 100 * r.serverCpuShare(cores), 100 * r.othersCpuShare(cores),
         r.firstError().isEmpty() ? "" : " first error: " + r.firstError());
   }
 

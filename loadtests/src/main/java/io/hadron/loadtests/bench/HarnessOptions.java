@@ -67,11 +67,11 @@ record HarnessOptions(
         --work DIR                 generated repository and server log (default loadtests/target/bench)
         --bundled-models DIR       where the server writes its bundled models
                                    (default <tmpdir>/hadron-<user>/bundled-models)
-        --rounds N                 interleaved rounds of all measurements, 1-5 (default 2)
-        --warmup S, --seconds S    closed-loop warm-up and window per point (default 2, 6)
+        --rounds N                 interleaved rounds of all measurements, 1-5 (default 3)
+        --warmup S, --seconds S    closed-loop warm-up and window per point (default 1.5, 5)
         --grace S                  wait for answers after a window, 1-60 (default 10)
         --bare-warmup S, --bare-seconds S
-                                   bare engine warm-up and window per batch size (default 1, 4)
+                                   bare engine warm-up and window per batch size (default 1, 3)
         --intra-op-threads N       engine threads, server and bare engine (default: available processors)
         --max-batch-size N         server's --default-max-batch-size; bare runs 1..N (default 4)
         --sequence N               MiniLM tokens per request (default 128)
@@ -117,8 +117,8 @@ record HarnessOptions(
 
   static HarnessOptions defaults() {
     return new HarnessOptions(Path.of("server/target/hadron-server.jar"), Path.of("docs/benchmarks"),
-        Path.of("loadtests/target/bench"), LoadTestRepository.defaultBundledDirectory(), 2, secs(2), secs(6),
-        secs(10), secs(1), secs(4), Runtime.getRuntime().availableProcessors(), 4, 128, List.of(1, 4, 8, 16, 32),
+        Path.of("loadtests/target/bench"), LoadTestRepository.defaultBundledDirectory(), 3, secs(1.5), secs(5),
+        secs(10), secs(1), secs(3), Runtime.getRuntime().availableProcessors(), 4, 128, List.of(1, 4, 8, 16, 32),
         List.of(1, 8, 32, 128), 16, 3.0, secs(20), 16, List.of(), List.of());
   }
 

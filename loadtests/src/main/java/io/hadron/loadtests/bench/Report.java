@@ -41,10 +41,13 @@ final class Report {
     HarnessOptions o = run.options();
     Series target = run.targetSeries();
     double ratio = run.ratio(target, o.targetClients());
-    String rounds = run.roundRatios(target, o.targetClients()).stream().map(r -> fmt("%.3f", r))
+    String rounds = run.roundRatios(target, o.targetClients()).stream()
+        .map(r -> fmt("%.3f", r.ratio()) + (r.disturbed() ? fmt(" (others took %.0f%%)", 100 * r.othersShare()) : ""))
         .collect(Collectors.joining(", "));
+    String basis = run.allDisturbed(target, o.targetClients()) ? "every round disturbed; median of all"
+        : "median of undisturbed rounds";
     checks.add(new Check(fmt("MiniLM fp32, sequence %d, binary, %d clients: Hadron / bare ORT at its best batch",
-        o.sequence(), o.targetClients()), fmt("≥ %.2f×", TARGET_RATIO), fmt("%.3f× (median of rounds: %s)", ratio, rounds),
+        o.sequence(), o.targetClients()), fmt("≥ %.2f×", TARGET_RATIO), fmt("%.3f× (%s; rounds: %s)", ratio, basis, rounds),
         ratio >= TARGET_RATIO));
     for (Series s : run.series()) {
       if (s.bareKey().equals(LoadTestRepository.SIMPLE) && s.results().containsKey(1)) {
@@ -78,13 +81,13 @@ final class Report {
   }
 
   Table bare() {
-    Table t = new Table("model", "batch", "calls/s", "samples/s", "call p50 ms", "call p99 ms", "");
+    Table t = new Table("model", "batch", "calls/s", "samples/s", "call p50 ms", "call p99 ms", "others' CPU", "");
     for (BareSeries s : run.bare().values()) {
       BareResult best = s.best();
       for (BareResult r : s.results().values()) {
         t.row(s.model(), Integer.toString(r.batch()), fmt("%.1f", r.callsPerSecond()),
             fmt("%.1f", r.samplesPerSecond()), ms(r.latencies().quantileMillis(0.5)),
-            ms(r.latencies().quantileMillis(0.99)), r == best ? "best" : "");
+            ms(r.latencies().quantileMillis(0.99)), pct(r.othersCpuShare(cores)), r == best ? "best" : "");
       }
     }
     return t;
@@ -92,7 +95,7 @@ final class Report {
 
   Table hadron() {
     Table t = new Table("series", "clients", "req/s", "× bare best", "p50 ms", "p99 ms", "max ms", "errors",
-        "unanswered", "client CPU", "server CPU");
+        "unanswered", "client CPU", "server CPU", "others' CPU");
     for (Series s : run.series()) {
       for (Map.Entry<Integer, ClosedLoopResult> e : s.results().entrySet()) {
         ClosedLoopResult r = e.getValue();
@@ -100,7 +103,7 @@ final class Report {
         t.row(s.label(), Integer.toString(e.getKey()), fmt("%.1f", r.throughput()),
             fmt("%.3f", run.ratio(s, e.getKey())), ms(l.quantileMillis(0.5)), ms(l.quantileMillis(0.99)),
             ms(l.maxMillis()), Long.toString(r.errors()), Long.toString(r.unanswered()),
-            pct(r.clientCpuShare(cores)), pct(r.serverCpuShare(cores)));
+            pct(r.clientCpuShare(cores)), pct(r.serverCpuShare(cores)), pct(r.othersCpuShare(cores)));
       }
     }
     return t;
@@ -110,19 +113,26 @@ final class Report {
     OpenLoopResult ov = run.overload();
     ClosedLoopResult cap = run.capacity();
     double seconds = ov.durationNanos() / 1e9;
-    Table t = new Table("outcome", "requests", "per second", "p50 ms", "p99 ms", "max ms");
+    Table t = new Table("outcome", "requests", "per second", "p50 ms", "p99 ms", "max ms", "client / server /"
+        + " others' CPU");
     t.row(fmt("capacity (closed loop, %d clients)", cap.clients()), Long.toString(cap.completed()),
         fmt("%.1f", cap.throughput()), ms(cap.latencies().quantileMillis(0.5)),
-        ms(cap.latencies().quantileMillis(0.99)), ms(cap.latencies().maxMillis()));
+        ms(cap.latencies().quantileMillis(0.99)), ms(cap.latencies().maxMillis()),
+        pct(cap.clientCpuShare(cores)) + " / " + pct(cap.serverCpuShare(cores)) + " / "
+            + pct(cap.othersCpuShare(cores)));
+    double window = ov.durationNanos() * (double) cores;
     t.row(fmt("offered (open loop, %.1f× capacity)", run.options().overloadFactor()), Long.toString(ov.offered()),
-        fmt("%.1f", ov.offered() / seconds), "", "", "");
+        fmt("%.1f", ov.offered() / seconds), "", "", "", pct(ov.clientCpuNanos() < 0 ? Double.NaN
+            : ov.clientCpuNanos() / window) + " / " + pct(ov.serverCpuNanos() < 0 ? Double.NaN
+            : ov.serverCpuNanos() / window) + " / " + pct(ov.othersCpuShare(cores)));
     t.row("answered (200)", Long.toString(ov.answered().count()), fmt("%.1f", ov.goodput()),
-        ms(ov.answered().quantileMillis(0.5)), ms(ov.answered().quantileMillis(0.99)), ms(ov.answered().maxMillis()));
+        ms(ov.answered().quantileMillis(0.5)), ms(ov.answered().quantileMillis(0.99)), ms(ov.answered().maxMillis()),
+        "");
     t.row("rejected (503)", Long.toString(ov.rejected().count()), fmt("%.1f", ov.rejected().count() / seconds),
         ms(ov.rejected().quantileMillis(0.5)), ms(ov.rejected().quantileMillis(0.99)),
-        ms(ov.rejected().maxMillis()));
+        ms(ov.rejected().maxMillis()), "");
     t.row("errors / not sent / unanswered", ov.errors() + " / " + ov.notSent() + " / " + ov.unanswered(), "", "", "",
-        "");
+        "", "");
     return t;
   }
 
@@ -157,8 +167,11 @@ final class Report {
         + "the server, the same inputs as the clients.\n\n").append(bare().markdown()).append('\n');
     sb.append("## Hadron, closed loop\n\nEach client sends its next request when the last is answered, over its "
         + "own keep-alive HTTP/1.1 connection. `× bare best` is requests per second over the bare engine's best "
-        + "samples per second for the same model, taken in each round and the median over rounds; the other "
-        + "columns add all rounds up. Latency is client to client; CPU shares are of all cores.\n\n")
+        + "samples per second for the same model, taken in each round, and the median over the rounds that "
+        + "other processes left alone (others' CPU at most "
+        + fmt("%.0f%%", 100 * BenchRun.DISTURBED_SHARE) + " on both sides); the other columns add all rounds up. "
+        + "Latency is client to client. CPU shares are of all cores: this client, the server, and whatever "
+        + "else the machine ran meanwhile.\n\n")
         .append(hadron().markdown()).append('\n');
     sb.append(fmt("## Overload\n\nOpen loop on `%s` (MiniLM with `max_queue_size: %d`), requests evenly spaced, "
         + "latency from each request's scheduled time.%n%n", LoadTestRepository.BOUNDED_MODEL, o.maxQueueSize()))

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  * flight. Requests still unanswered after it are counted, and their connections closed. Every
  * request started inside the window and answered well has its latency kept, including those
  * answered after the window; throughput counts the good answers that arrived inside it. CPU time of
- * this process and of the server is read at both ends of the window.
+ * this process, of the server and of the whole machine is read at both ends of the window.
  *
  * <p>Platform threads and blocking sockets: a blocked read wakes on the packet with no executor hop,
  * the lowest-latency way to wait for one answer.
@@ -58,6 +58,7 @@ public final class ClosedLoop {
       throws IOException, InterruptedException {
     byte[] request = payload.requestBytes(target.host());
     CpuClock self = CpuClock.self();
+    CpuClock machine = CpuClock.machine();
     List<Client> clients = new ArrayList<>(s.clients);
     AtomicReference<String> firstError = new AtomicReference<>("");
     CountDownLatch go = new CountDownLatch(1);
@@ -79,9 +80,11 @@ public final class ClosedLoop {
       sleepUntil(measureStart);
       long client0 = self.cpuNanos();
       long server0 = server.cpuNanos();
+      long machine0 = machine.cpuNanos();
       sleepUntil(end);
       long client1 = self.cpuNanos();
       long server1 = server.cpuNanos();
+      long machine1 = machine.cpuNanos();
       long deadline = end + s.grace.toNanos();
       long unanswered = 0;
       for (Thread t : threads) {
@@ -105,7 +108,8 @@ public final class ClosedLoop {
         connects += c.connection.connects();
       }
       return new ClosedLoopResult(s.clients, end - measureStart, completed, Latencies.merge(recorders), errors,
-          firstError.get(), unanswered, diff(client0, client1), diff(server0, server1), connects);
+          firstError.get(), unanswered, diff(client0, client1), diff(server0, server1), diff(machine0, machine1),
+          connects);
     } finally {
       for (Client c : clients) {
         c.connection.close();

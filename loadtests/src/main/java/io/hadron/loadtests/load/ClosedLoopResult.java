@@ -15,10 +15,12 @@ package io.hadron.loadtests.load;
  * @param unanswered requests still without an answer when the grace period after the window ran out
  * @param clientCpuNanos CPU time this client process used during the window, or negative if unknown
  * @param serverCpuNanos CPU time the server used during the window, or negative if unknown
+ * @param machineCpuNanos CPU time the whole machine was busy during the window, or negative if unknown
  * @param connects TCP connections opened (equal to {@code clients} when every one was kept alive)
  */
 public record ClosedLoopResult(int clients, long windowNanos, long completed, Latencies latencies, long errors,
-    String firstError, long unanswered, long clientCpuNanos, long serverCpuNanos, long connects) {
+    String firstError, long unanswered, long clientCpuNanos, long serverCpuNanos, long machineCpuNanos,
+    long connects) {
 
   /** Good answers per second inside the window. */
   public double throughput() {
@@ -35,6 +37,18 @@ public record ClosedLoopResult(int clients, long windowNanos, long completed, La
     return share(serverCpuNanos, cores);
   }
 
+  /**
+   * CPU time other processes took during the window (the machine's, less this process's and the
+   * server's), as a fraction of all cores; NaN if unknown. Floored at 0: the three clocks tick at
+   * different resolutions, so a quiet machine can read a hair below.
+   */
+  public double othersCpuShare(int cores) {
+    if (machineCpuNanos < 0 || clientCpuNanos < 0 || serverCpuNanos < 0) {
+      return Double.NaN;
+    }
+    return Math.max(0, share(machineCpuNanos - clientCpuNanos - serverCpuNanos, cores));
+  }
+
   private double share(long cpu, int cores) {
     return cpu < 0 ? Double.NaN : cpu / ((double) windowNanos * cores);
   }
@@ -47,7 +61,8 @@ public record ClosedLoopResult(int clients, long windowNanos, long completed, La
     return new ClosedLoopResult(clients, windowNanos + other.windowNanos, completed + other.completed,
         latencies.plus(other.latencies), errors + other.errors, firstError.isEmpty() ? other.firstError : firstError,
         unanswered + other.unanswered, addKnown(clientCpuNanos, other.clientCpuNanos),
-        addKnown(serverCpuNanos, other.serverCpuNanos), connects + other.connects);
+        addKnown(serverCpuNanos, other.serverCpuNanos), addKnown(machineCpuNanos, other.machineCpuNanos),
+        connects + other.connects);
   }
 
   private static long addKnown(long a, long b) {

@@ -76,11 +76,13 @@ public final class OpenLoop {
     }
     Run run = new Run(target, payload, s, (int) n);
     CpuClock self = CpuClock.self();
+    CpuClock machine = CpuClock.machine();
     try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
       run.prewarm(Math.min(s.maxConnections, 16));
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
       long client0 = self.cpuNanos();
       long server0 = server.cpuNanos();
+      long machine0 = machine.cpuNanos();
       double period = 1e9 / s.rate;
       for (int i = 0; i < n; i++) {
         long scheduled = start + (long) (i * period);
@@ -92,13 +94,15 @@ public final class OpenLoop {
       ClosedLoop.sleepUntil(end);
       long client1 = self.cpuNanos();
       long server1 = server.cpuNanos();
+      long machine1 = machine.cpuNanos();
       long deadline = end + s.grace.toNanos();
       while (run.open.get() > 0 && System.nanoTime() - deadline < 0) {
         Thread.sleep(5);
       }
       run.closeAll();
       executor.shutdownNow();
-      return run.result(s.rate, end - start, diff(client0, client1), diff(server0, server1));
+      return run.result(s.rate, end - start, diff(client0, client1), diff(server0, server1),
+          diff(machine0, machine1));
     } finally {
       run.closeAll();
     }
@@ -196,7 +200,7 @@ public final class OpenLoop {
       }
     }
 
-    OpenLoopResult result(double rate, long durationNanos, long clientCpu, long serverCpu) {
+    OpenLoopResult result(double rate, long durationNanos, long clientCpu, long serverCpu, long machineCpu) {
       List<Long> ok = new ArrayList<>();
       List<Long> rejected = new ArrayList<>();
       long errors = 0;
@@ -212,7 +216,8 @@ public final class OpenLoop {
         }
       }
       return new OpenLoopResult(rate, durationNanos, outcome.length(), Latencies.of(unbox(ok)),
-          Latencies.of(unbox(rejected)), errors, firstError.get(), notSent, unanswered, clientCpu, serverCpu);
+          Latencies.of(unbox(rejected)), errors, firstError.get(), notSent, unanswered, clientCpu, serverCpu,
+          machineCpu);
     }
 
     private static long[] unbox(List<Long> values) {

@@ -18,9 +18,11 @@ package io.hadron.loadtests.load;
  * @param unanswered requests still open when the grace period after the run ran out
  * @param clientCpuNanos CPU time of this process while offering, or negative
  * @param serverCpuNanos CPU time of the server while offering, or negative
+ * @param machineCpuNanos CPU time the whole machine was busy while offering, or negative
  */
 public record OpenLoopResult(double rate, long durationNanos, long offered, Latencies answered, Latencies rejected,
-    long errors, String firstError, long notSent, long unanswered, long clientCpuNanos, long serverCpuNanos) {
+    long errors, String firstError, long notSent, long unanswered, long clientCpuNanos, long serverCpuNanos,
+    long machineCpuNanos) {
 
   /** Answers (200) per second. */
   public double goodput() {
@@ -30,6 +32,14 @@ public record OpenLoopResult(double rate, long durationNanos, long offered, Late
   /** Share of offered requests rejected with 503. */
   public double rejectedShare() {
     return offered == 0 ? 0 : (double) rejected.count() / offered;
+  }
+
+  /** CPU time other processes took while offering, as a fraction of all cores; NaN if unknown. */
+  public double othersCpuShare(int cores) {
+    if (machineCpuNanos < 0 || clientCpuNanos < 0 || serverCpuNanos < 0) {
+      return Double.NaN;
+    }
+    return Math.max(0, (machineCpuNanos - clientCpuNanos - serverCpuNanos) / ((double) durationNanos * cores));
   }
 
   /** Whether every offered request was answered or rejected. */
