@@ -18,7 +18,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +76,7 @@ public final class HadronServer implements AutoCloseable {
     ModelRepository repository = new ModelRepository(
         root, backends, options, SchedulerOptions.defaults(), metrics,
         BundledModels.defaultDirectory().resolveSibling("optimized-models"), config.modelLoadThreads());
-    Vertx vertx = metrics.newVertx();
+    Vertx vertx = metrics.newVertx(listenerNames(config));
     HadronServer server = new HadronServer(config, metrics, vertx, repository, repository.loadAll());
     try {
       server.listen();
@@ -127,6 +129,18 @@ public final class HadronServer implements AutoCloseable {
     }
     LOG.log(System.Logger.Level.INFO, "Prometheus metrics on " + config.host() + ":" + metricsHttp.actualPort()
         + "/metrics");
+  }
+
+  /** The {@code server} label of each listener's HTTP metrics, by port; ephemeral ports have none. */
+  private static Map<Integer, String> listenerNames(ServerConfig config) {
+    Map<Integer, String> names = new HashMap<>();
+    names.put(config.httpPort(), "http");
+    names.put(config.grpcPort(), "grpc");
+    if (config.metrics()) { // off, its port is unused and may be any other's
+      names.put(config.metricsPort(), "metrics");
+    }
+    names.remove(0);
+    return names;
   }
 
   /** gRPC on its own port, over cleartext HTTP/2, served by the same event loops as HTTP. */

@@ -96,7 +96,9 @@ final class BareEngine implements AutoCloseable {
       }
       long others = machine.cpuNanos() - machine0 - (self.cpuNanos() - self0) - (server.cpuNanos() - server0);
       boolean known = self0 >= 0 && server0 >= 0 && machine0 >= 0;
-      return new BareResult(batch, calls, now - start, Latencies.merge(List.of(latencies)), known ? others : -1);
+      // The three clocks tick at different resolutions: on a quiet machine the difference can dip below 0.
+      return new BareResult(batch, calls, now - start, Latencies.merge(List.of(latencies)),
+          known ? Math.max(0, others) : -1);
     } finally {
       inputs.values().forEach(OnnxTensor::close);
     }

@@ -46,7 +46,8 @@ public record ClosedLoopResult(int clients, long windowNanos, long completed, La
     if (machineCpuNanos < 0 || clientCpuNanos < 0 || serverCpuNanos < 0) {
       return Double.NaN;
     }
-    return Math.max(0, share(machineCpuNanos - clientCpuNanos - serverCpuNanos, cores));
+    double others = machineCpuNanos - clientCpuNanos - serverCpuNanos;
+    return Math.max(0, others / ((double) windowNanos * cores));
   }
 
   private double share(long cpu, int cores) {

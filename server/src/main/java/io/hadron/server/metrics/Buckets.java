@@ -23,11 +23,6 @@ final class Buckets {
     seconds(1), millis(2_500), seconds(5), seconds(10), seconds(30), seconds(60)
   };
 
-  /** Message sizes, 256 B to 64 MiB (the default request limit) in powers of four. */
-  static final double[] BYTES = {
-    256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20
-  };
-
   private Buckets() {}
 
   /** {@link #LATENCY} in nanoseconds, as a Micrometer meter filter states a timer's boundaries. */

@@ -22,14 +22,11 @@ import java.util.List;
 
 /**
  * Builds the one registry a server shares between its modules, with the conventions every meter
- * follows whoever registers it (Hadron, Vert.x, the JVM binders).
+ * follows whoever registers it (Hadron's own, the JVM binders).
  *
  * <p>Stateless.
  */
 final class Registries {
-  /** Vert.x names its HTTP server meters under this prefix. */
-  static final String VERTX_HTTP_SERVER = "vertx.http.server.";
-  static final String HADRON_HTTP_SERVER = "hadron.http.server.";
   /** Micrometer's process CPU time counts nanoseconds; Prometheus wants base units. */
   static final String PROCESS_CPU_NANOS = "process.cpu.time";
   /** A gauge whose Prometheus name would end in {@code _count}, which promtool reserves for histograms. */
@@ -38,10 +35,10 @@ final class Registries {
   private Registries() {}
 
   /**
-   * A Prometheus registry whose filters give every meter Hadron's conventions: Vert.x's HTTP server
-   * meters are renamed into the {@code hadron_} namespace, and every timer or size distribution that
-   * states no buckets of its own is published as a histogram with {@link Buckets} (the Prometheus
-   * registry would otherwise publish a summary with only a count and a sum). Two JVM meters that
+   * A Prometheus registry whose filters give every meter Hadron's conventions: every timer that
+   * states no buckets of its own (the JVM's GC pauses) is published as a histogram with {@link
+   * Buckets} (the Prometheus registry would otherwise publish a summary with only a count and a
+   * sum). Two JVM meters that
    * break Prometheus' naming rules are replaced: {@code process_cpu_time_ns_total} by {@code
    * process_cpu_seconds_total} (bound in {@link #bindJvm}) and {@code system_cpu_count} by {@code
    * system_cpu_available}.
@@ -52,25 +49,16 @@ final class Registries {
     registry.config().meterFilter(new MeterFilter() {
       @Override
       public Meter.Id map(Meter.Id id) {
-        String name = id.getName();
-        if (name.startsWith(VERTX_HTTP_SERVER)) {
-          return id.withName(HADRON_HTTP_SERVER + name.substring(VERTX_HTTP_SERVER.length()));
-        }
-        return name.equals(CPU_COUNT) ? id.withName("system.cpu.available") : id;
+        return id.getName().equals(CPU_COUNT) ? id.withName("system.cpu.available") : id;
       }
 
       @Override
       public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-        if (config.getServiceLevelObjectiveBoundaries() != null) {
+        if (id.getType() != Meter.Type.TIMER || config.getServiceLevelObjectiveBoundaries() != null) {
           return config;
         }
-        double[] buckets = switch (id.getType()) {
-          case TIMER -> Buckets.latencyNanos();
-          case DISTRIBUTION_SUMMARY -> id.getName().startsWith(HADRON_HTTP_SERVER) ? Buckets.BYTES : null;
-          default -> null;
-        };
-        return buckets == null ? config : DistributionStatisticConfig.builder()
-            .serviceLevelObjectives(buckets).percentilesHistogram(false).build().merge(config);
+        return DistributionStatisticConfig.builder()
+            .serviceLevelObjectives(Buckets.latencyNanos()).percentilesHistogram(false).build().merge(config);
       }
     });
     return registry;

@@ -10,20 +10,15 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import java.util.EnumSet;
+import io.vertx.core.metrics.MetricsOptions;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 
 /**
  * The metrics of one server: a single Prometheus registry that every part registers into (model
@@ -35,13 +30,10 @@ import java.util.stream.Collectors;
  */
 public final class ServerMetrics implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ServerMetrics.class.getName());
-  /** Vert.x keeps metrics backends in a static map by name; each server needs its own entry. */
-  private static final AtomicInteger SERVERS = new AtomicInteger();
 
   private final PrometheusMeterRegistry registry;
   private final NanoClock clock;
   private final List<AutoCloseable> binders;
-  private final String vertxRegistryName;
   /** Load duration of each version, by "model/version", read by its gauge. */
   private final ConcurrentHashMap<String, AtomicLong> loadNanos = new ConcurrentHashMap<>();
 
@@ -49,7 +41,6 @@ public final class ServerMetrics implements AutoCloseable {
     this.registry = registry;
     this.clock = clock;
     this.binders = binders;
-    this.vertxRegistryName = "hadron-" + SERVERS.incrementAndGet();
   }
 
   /**
@@ -85,25 +76,20 @@ public final class ServerMetrics implements AutoCloseable {
   }
 
   /**
-   * The server's Vert.x instance. With metrics on, its HTTP servers report into the shared registry:
-   * requests, response times (histograms), bytes and connections per server ({@code local}), route
-   * and status code. Vert.x's other meter families (event bus, pools, clients) are left off: Hadron
-   * uses none of them on a hot path.
+   * The server's Vert.x instance. With metrics on, its HTTP servers report into the shared registry
+   * through Vert.x's metrics SPI: requests and their duration by listener, method, route and status,
+   * active requests and connections, bytes in and out.
+   *
+   * @param listenerNames the {@code server} label of each listening port ("http", "grpc", "metrics")
    */
-  public Vertx newVertx() {
+  public Vertx newVertx(Map<Integer, String> listenerNames) {
     if (registry == null) {
       return Vertx.vertx();
     }
-    MicrometerMetricsOptions options = new MicrometerMetricsOptions()
-        .setEnabled(true)
-        .setRegistryName(vertxRegistryName)
-        .setJvmMetricsEnabled(false) // bound here, once, whatever Vert.x does
-        .setLabels(EnumSet.of(Label.LOCAL, Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE))
-        .setDisabledMetricsCategories(EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_SERVER)).stream()
-            .map(MetricsDomain::toCategory).collect(Collectors.toSet()));
+    VertxServerMetrics spi = new VertxServerMetrics(registry, listenerNames);
     return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(options))
-        .withMetrics(new MicrometerMetricsFactory(registry))
+        .with(new VertxOptions().setMetricsOptions(new MetricsOptions().setEnabled(true)))
+        .withMetrics(options -> spi)
         .build();
   }
 
