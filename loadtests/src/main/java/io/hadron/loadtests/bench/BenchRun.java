@@ -4,6 +4,7 @@ import io.hadron.loadtests.load.ClosedLoopResult;
 import io.hadron.loadtests.load.OpenLoopResult;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +40,8 @@ record BenchRun(
 
   BenchRun {
     serverCommand = List.copyOf(serverCommand);
-    bare = Map.copyOf(bare);
+    // Insertion order is report order.
+    bare = Collections.unmodifiableMap(new LinkedHashMap<>(bare));
     series = List.copyOf(series);
   }
 

@@ -107,34 +107,11 @@ public final class Harness {
       System.out.printf(Locale.ROOT, "Server ready (pid %d) at %s%n", server.pid(), server.target().baseUrl());
       for (int round = 1; round <= options.rounds(); round++) {
         String tag = "[round " + round + "/" + options.rounds() + "]";
-        double bestBare = 0;
-        for (int b = 1; b <= options.maxBatchSize(); b++) {
-          BareResult r = bareMiniLm.measure(miniLm, b, options.bareWarmup(), options.bareMeasure(), server.cpu());
-          bare.get(LoadTestRepository.MINILM).add(round - 1, r);
-          bestBare = Math.max(bestBare, r.samplesPerSecond());
-          printBare(tag, "MiniLM", r);
-        }
-        for (Series s : series.subList(0, 2)) {
-          for (int c : s.clients()) {
-            ClosedLoopResult r = closedLoop(server, s.payload(), c);
-            s.add(round - 1, r);
-            printClosed(tag, s.label(), r, bestBare);
-          }
-        }
-        double bestSimple = 0;
-        for (int b = 1; b <= options.maxBatchSize(); b++) {
-          BareResult r = bareSimple.measure(simple, b, options.bareWarmup(), options.bareMeasure(), server.cpu());
-          bare.get(LoadTestRepository.SIMPLE).add(round - 1, r);
-          bestSimple = Math.max(bestSimple, r.samplesPerSecond());
-          printBare(tag, "simple", r);
-        }
-        for (Series s : series.subList(2, 4)) {
-          for (int c : s.clients()) {
-            ClosedLoopResult r = closedLoop(server, s.payload(), c);
-            s.add(round - 1, r);
-            printClosed(tag, s.label(), r, bestSimple);
-          }
-        }
+        // MiniLM first, bare then served, then simple: each ratio's two sides minutes apart at most.
+        measure(tag, round - 1, server, bareMiniLm, miniLm, bare.get(LoadTestRepository.MINILM),
+            series.subList(0, 2));
+        measure(tag, round - 1, server, bareSimple, simple, bare.get(LoadTestRepository.SIMPLE),
+            series.subList(2, 4));
       }
       Payload bounded = Payload.binary(Workload.miniLm(LoadTestRepository.BOUNDED_MODEL, options.sequence()));
       int probeClients = Math.min(options.targetClients(), options.maxQueueSize());
@@ -150,6 +127,25 @@ public final class Harness {
     String loadAfter = Environment.loadAverage();
     return new BenchRun(env, options, command, loadBefore, loadAfter, System.nanoTime() - t0, bare, series,
         target, capacity, overload);
+  }
+
+  /** One model's part of a round: the bare engine at every batch size, then each series at each concurrency. */
+  private void measure(String tag, int round, ServerProcess server, BareEngine engine, Workload w,
+      BareSeries bare, List<Series> series) throws IOException, InterruptedException, OrtException {
+    double best = 0;
+    for (int b = 1; b <= options.maxBatchSize(); b++) {
+      BareResult r = engine.measure(w, b, options.bareWarmup(), options.bareMeasure(), server.cpu());
+      bare.add(round, r);
+      best = Math.max(best, r.samplesPerSecond());
+      printBare(tag, w.model(), r);
+    }
+    for (Series s : series) {
+      for (int c : s.clients()) {
+        ClosedLoopResult r = closedLoop(server, s.payload(), c);
+        s.add(round, r);
+        printClosed(tag, s.label(), r, best);
+      }
+    }
   }
 
   private ClosedLoopResult closedLoop(ServerProcess server, Payload payload, int clients)
