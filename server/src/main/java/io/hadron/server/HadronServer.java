@@ -1,21 +1,28 @@
 package io.hadron.server;
 
+import io.hadron.batching.BufferPool;
 import io.hadron.batching.NanoClock;
 import io.hadron.batching.SchedulerOptions;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
 import io.hadron.core.spi.DeviceMetricsSource;
+import io.hadron.gpupool.DeviceMemoryPool;
+import io.hadron.gpupool.HostMemoryPool;
+import io.hadron.gpupool.MemoryPools;
+import io.hadron.gpupool.PoolOptions;
 import io.hadron.server.grpc.GrpcApi;
 import io.hadron.server.http.HttpApi;
 import io.hadron.server.infer.InferenceService;
 import io.hadron.server.metrics.ServerMetrics;
 import io.hadron.server.repository.BundledModels;
+import io.hadron.server.repository.ModelMemory;
 import io.hadron.server.repository.ModelRepository;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,11 +44,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class HadronServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(HadronServer.class.getName());
   static final String VERSION = "0.1.0";
+  /** The system property the PyTorch backend reads its native library cache folder from. */
+  static final String PYTORCH_CACHE_PROPERTY = "hadron.pytorch.cache-dir";
 
   private final ServerConfig config;
   private final ServerMetrics metrics;
   private final Vertx vertx;
   private final ModelRepository repository;
+  private final MemoryPools pools;
   private final CompletableFuture<Void> initialLoad;
   private volatile HttpServer http;
   private volatile HttpServer grpc;
@@ -51,11 +61,12 @@ public final class HadronServer implements AutoCloseable {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
   private HadronServer(ServerConfig config, ServerMetrics metrics, Vertx vertx, ModelRepository repository,
-      CompletableFuture<Void> load) {
+      MemoryPools pools, CompletableFuture<Void> load) {
     this.config = config;
     this.metrics = metrics;
     this.vertx = vertx;
     this.repository = repository;
+    this.pools = pools;
     this.initialLoad = load;
   }
 
@@ -66,6 +77,8 @@ public final class HadronServer implements AutoCloseable {
   public static HadronServer start(ServerConfig config) {
     long t0 = System.nanoTime();
     Path root = config.modelRepository().orElseGet(() -> BundledModels.materialize(BundledModels.defaultDirectory()));
+    // Read by the PyTorch backend when it first loads its engine.
+    config.pytorchCacheDir().ifPresent(d -> System.setProperty(PYTORCH_CACHE_PROPERTY, d.toString()));
     List<Backend> backends = ServiceLoader.load(Backend.class).stream().map(ServiceLoader.Provider::get).toList();
     BackendOptions options = new BackendOptions(
         config.defaultMaxBatchSize(), config.intraOpThreads(), config.interOpThreads());
@@ -73,11 +86,42 @@ public final class HadronServer implements AutoCloseable {
         ? ServerMetrics.prometheus(NanoClock.SYSTEM, ServiceLoader.load(DeviceMetricsSource.class).stream()
             .map(ServiceLoader.Provider::get).toList())
         : ServerMetrics.disabled(NanoClock.SYSTEM);
+    MemoryPools pools = MemoryPools.create(PoolOptions.defaults());
+    ModelMemory memory = ModelMemory.create(config.hostMemoryBudget(), config.gpuMemoryFraction(), pools.devices(),
+        metrics, () -> {
+          pools.stagingPool().trim();
+          pools.devicePools().forEach(DeviceMemoryPool::trim);
+        });
+    HostMemoryPool staging = pools.stagingPool();
+    // Batches are assembled in pinned memory when there is a GPU (the CUDA provider copies it to the
+    // device without staging), else in the plain host pool.
+    BufferPool batchBuffers = new BufferPool() {
+      @Override
+      public ByteBuffer acquire(int bytes) {
+        return staging.acquire(bytes);
+      }
+
+      @Override
+      public void release(ByteBuffer buffer) {
+        staging.release(buffer);
+      }
+    };
     ModelRepository repository = new ModelRepository(
-        root, backends, options, SchedulerOptions.defaults(), metrics,
-        BundledModels.defaultDirectory().resolveSibling("optimized-models"), config.modelLoadThreads());
+        root, backends, options, SchedulerOptions.defaults().withPool(batchBuffers), metrics,
+        BundledModels.defaultDirectory().resolveSibling("optimized-models"), config.modelLoadThreads(),
+        config.modelControl(), memory);
     Vertx vertx = metrics.newVertx(listenerNames(config));
-    HadronServer server = new HadronServer(config, metrics, vertx, repository, repository.loadAll());
+    CompletableFuture<Void> load;
+    try {
+      load = repository.start(config.loadModels());
+    } catch (RuntimeException e) {
+      repository.close();
+      vertx.close();
+      metrics.close();
+      pools.close();
+      throw e;
+    }
+    HadronServer server = new HadronServer(config, metrics, vertx, repository, pools, load);
     try {
       server.listen();
     } catch (RuntimeException e) {
@@ -85,13 +129,13 @@ public final class HadronServer implements AutoCloseable {
       throw e;
     }
     server.initialLoad.whenComplete((v, e) -> LOG.log(System.Logger.Level.INFO, String.format(
-        "Hadron %s ready: %d model(s) from %s, %.1f s after start", VERSION, repository.models().size(), root,
-        (System.nanoTime() - t0) / 1e9)));
+        "Hadron %s ready: %d model(s) from %s (model control %s), %.1f s after start", VERSION,
+        repository.models().size(), root, config.modelControl().flagValue(), (System.nanoTime() - t0) / 1e9)));
     return server;
   }
 
   private void listen() {
-    InferenceService inference = new InferenceService(repository);
+    InferenceService inference = new InferenceService(repository, config.onDemandTimeout());
     HttpApi api = new HttpApi(repository, inference, this::isReady, VERSION);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
@@ -267,6 +311,7 @@ public final class HadronServer implements AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, "Vert.x did not close cleanly: " + e);
     } finally {
       metrics.close();
+      pools.close();
     }
     if (serving) {
       LOG.log(System.Logger.Level.INFO, String.format("stopped after %.1f s", (System.nanoTime() - t0) / 1e9));

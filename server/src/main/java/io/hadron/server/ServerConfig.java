@@ -1,5 +1,6 @@
 package io.hadron.server;
 
+import io.hadron.server.repository.ModelControl;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,16 @@ import java.util.regex.Pattern;
  *     is asked for: time for load balancers to take it out of rotation
  * @param shutdownTimeout how long queued and executing requests get to finish once the listeners
  *     stop accepting; what is left then fails with UNAVAILABLE
+ * @param modelControl when models load and unload: all at start ({@code none}), on request of the
+ *     repository API ({@code explicit}), or also when a request needs an evicted model ({@code
+ *     on-demand})
+ * @param loadModels with explicit or on-demand control, the models loaded at start ({@code *}: all)
+ * @param onDemandTimeout how long a request waits for its model to load on demand
+ * @param hostMemoryBudget bytes the models on the CPU may take together (0 = no limit); a load that
+ *     would pass it evicts idle models, least recently used first
+ * @param gpuMemoryFraction the fraction of each GPU's memory models may take together
+ * @param pytorchCacheDir where the PyTorch engine's native libraries are unpacked (empty = the
+ *     engine's default under the temp directory)
  */
 public record ServerConfig(
     Optional<Path> modelRepository,
@@ -44,7 +55,13 @@ public record ServerConfig(
     boolean metrics,
     int metricsPort,
     Duration shutdownDelay,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    ModelControl modelControl,
+    List<String> loadModels,
+    Duration onDemandTimeout,
+    long hostMemoryBudget,
+    double gpuMemoryFraction,
+    Optional<Path> pytorchCacheDir) {
 
   public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
   /** gRPC's own ceiling (a message length is a 32-bit field), and Triton's default. */
@@ -53,10 +70,14 @@ public record ServerConfig(
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
   /** Prefix of the environment variable that stands for a flag: --http-port is HADRON_HTTP_PORT. */
   public static final String ENV_PREFIX = "HADRON_";
+  /**
+   * Leaves a tenth of each GPU to the CUDA context, the engines' workspaces and other processes;
+   * the figure PyTorch users and Triton deployments commonly reserve.
+   */
+  public static final double DEFAULT_GPU_MEMORY_FRACTION = 0.9;
 
   public static ServerConfig defaults() {
-    return new ServerConfig(Optional.empty(), "0.0.0.0", 8000, DEFAULT_MAX_REQUEST_BYTES, 0, 0, 4, 2, 8001,
-        DEFAULT_GRPC_MAX_MESSAGE_BYTES, true, 8002, Duration.ZERO, DEFAULT_SHUTDOWN_TIMEOUT);
+    return new Builder().build();
   }
 
   public ServerConfig {
@@ -85,6 +106,24 @@ public record ServerConfig(
     }
     notNegative("--shutdown-delay", shutdownDelay);
     notNegative("--shutdown-timeout", shutdownTimeout);
+    java.util.Objects.requireNonNull(modelControl, "modelControl");
+    loadModels = List.copyOf(loadModels);
+    if (!loadModels.isEmpty() && modelControl == ModelControl.NONE) {
+      throw new IllegalArgumentException("--load-model " + loadModels + " needs --model-control-mode explicit or"
+          + " on-demand; with control mode none every model loads at start");
+    }
+    notNegative("--on-demand-timeout", onDemandTimeout);
+    if (onDemandTimeout.isZero()) {
+      throw new IllegalArgumentException("--on-demand-timeout must be more than 0");
+    }
+    if (hostMemoryBudget < 0) {
+      throw new IllegalArgumentException("--host-memory-budget must be 0 (no limit) or more bytes, got "
+          + hostMemoryBudget);
+    }
+    if (!(gpuMemoryFraction > 0 && gpuMemoryFraction <= 1)) {
+      throw new IllegalArgumentException("--gpu-memory-fraction must be more than 0 and at most 1, got "
+          + gpuMemoryFraction);
+    }
   }
 
   private static void notNegative(String flag, Duration d) {
@@ -106,46 +145,119 @@ public record ServerConfig(
     }
   }
 
+  /** A builder holding this configuration's values, to change some and build a new one. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   public ServerConfig withHttpPort(int port) {
-    return new ServerConfig(modelRepository, host, port, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
-        shutdownDelay, shutdownTimeout);
+    return toBuilder().httpPort(port).build();
   }
 
   public ServerConfig withModelRepository(Path repo) {
-    return new ServerConfig(Optional.of(repo), host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
-        shutdownDelay, shutdownTimeout);
+    return toBuilder().modelRepository(Optional.of(repo)).build();
   }
 
   public ServerConfig withGrpcPort(int port) {
-    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, port, grpcMaxMessageBytes, metrics, metricsPort,
-        shutdownDelay, shutdownTimeout);
+    return toBuilder().grpcPort(port).build();
   }
 
   public ServerConfig withGrpcMaxMessageBytes(long bytes) {
-    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, bytes, metrics, metricsPort,
-        shutdownDelay, shutdownTimeout);
+    return toBuilder().grpcMaxMessageBytes(bytes).build();
   }
 
   public ServerConfig withMaxRequestBytes(long bytes) {
-    return new ServerConfig(modelRepository, host, httpPort, bytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
-        shutdownDelay, shutdownTimeout);
+    return toBuilder().maxRequestBytes(bytes).build();
   }
 
   public ServerConfig withMetrics(boolean on) {
-    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, on, metricsPort,
-        shutdownDelay, shutdownTimeout);
+    return toBuilder().metrics(on).build();
   }
 
   public ServerConfig withMetricsPort(int port) {
-    return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
-        defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, port,
-        shutdownDelay, shutdownTimeout);
+    return toBuilder().metricsPort(port).build();
+  }
+
+  /**
+   * Mutable holder of every setting, validated as a whole by {@link #build()}. Confined to the
+   * thread that uses it.
+   */
+  public static final class Builder {
+    private Optional<Path> modelRepository = Optional.empty();
+    private String host = "0.0.0.0";
+    private int httpPort = 8000;
+    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private int intraOpThreads;
+    private int interOpThreads;
+    private int defaultMaxBatchSize = 4;
+    private int modelLoadThreads = 2;
+    private int grpcPort = 8001;
+    private long grpcMaxMessageBytes = DEFAULT_GRPC_MAX_MESSAGE_BYTES;
+    private boolean metrics = true;
+    private int metricsPort = 8002;
+    private Duration shutdownDelay = Duration.ZERO;
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private ModelControl modelControl = ModelControl.NONE;
+    private List<String> loadModels = new ArrayList<>();
+    private Duration onDemandTimeout = Duration.ofSeconds(60);
+    private long hostMemoryBudget;
+    private double gpuMemoryFraction = DEFAULT_GPU_MEMORY_FRACTION;
+    private Optional<Path> pytorchCacheDir = Optional.empty();
+
+    public Builder() {}
+
+    private Builder(ServerConfig c) {
+      modelRepository = c.modelRepository;
+      host = c.host;
+      httpPort = c.httpPort;
+      maxRequestBytes = c.maxRequestBytes;
+      intraOpThreads = c.intraOpThreads;
+      interOpThreads = c.interOpThreads;
+      defaultMaxBatchSize = c.defaultMaxBatchSize;
+      modelLoadThreads = c.modelLoadThreads;
+      grpcPort = c.grpcPort;
+      grpcMaxMessageBytes = c.grpcMaxMessageBytes;
+      metrics = c.metrics;
+      metricsPort = c.metricsPort;
+      shutdownDelay = c.shutdownDelay;
+      shutdownTimeout = c.shutdownTimeout;
+      modelControl = c.modelControl;
+      loadModels = new ArrayList<>(c.loadModels);
+      onDemandTimeout = c.onDemandTimeout;
+      hostMemoryBudget = c.hostMemoryBudget;
+      gpuMemoryFraction = c.gpuMemoryFraction;
+      pytorchCacheDir = c.pytorchCacheDir;
+    }
+
+    public Builder modelRepository(Optional<Path> v) { modelRepository = v; return this; }
+    public Builder host(String v) { host = v; return this; }
+    public Builder httpPort(int v) { httpPort = v; return this; }
+    public Builder maxRequestBytes(long v) { maxRequestBytes = v; return this; }
+    public Builder intraOpThreads(int v) { intraOpThreads = v; return this; }
+    public Builder interOpThreads(int v) { interOpThreads = v; return this; }
+    public Builder defaultMaxBatchSize(int v) { defaultMaxBatchSize = v; return this; }
+    public Builder modelLoadThreads(int v) { modelLoadThreads = v; return this; }
+    public Builder grpcPort(int v) { grpcPort = v; return this; }
+    public Builder grpcMaxMessageBytes(long v) { grpcMaxMessageBytes = v; return this; }
+    public Builder metrics(boolean v) { metrics = v; return this; }
+    public Builder metricsPort(int v) { metricsPort = v; return this; }
+    public Builder shutdownDelay(Duration v) { shutdownDelay = v; return this; }
+    public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
+    public Builder modelControl(ModelControl v) { modelControl = v; return this; }
+    /** Adds one model to load at start (the flag repeats). */
+    public Builder loadModel(String v) { loadModels.add(v); return this; }
+    public Builder onDemandTimeout(Duration v) { onDemandTimeout = v; return this; }
+    public Builder hostMemoryBudget(long v) { hostMemoryBudget = v; return this; }
+    public Builder gpuMemoryFraction(double v) { gpuMemoryFraction = v; return this; }
+    public Builder pytorchCacheDir(Optional<Path> v) { pytorchCacheDir = v; return this; }
+
+    /** @throws IllegalArgumentException naming the flag and value at fault */
+    public ServerConfig build() {
+      return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
+          defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
+          shutdownDelay, shutdownTimeout, modelControl, loadModels, onDemandTimeout, hostMemoryBudget,
+          gpuMemoryFraction, pytorchCacheDir);
+    }
   }
 
   /** The flags, for {@code --help}. */
@@ -172,6 +284,20 @@ public record ServerConfig(
                                     (default 0s); suffixes ms, s, m, seconds without one
         --shutdown-timeout DURATION time queued and executing requests get to finish once the
                                     listeners stop accepting (default 30s)
+        --model-control-mode MODE   none: load every model at start (default); explicit: load and
+                                    unload through /v2/repository (Triton's explicit mode);
+                                    on-demand: explicit, and a request for a model that is not
+                                    loaded (evicted, say) loads it and waits for it
+        --load-model NAME           with explicit or on-demand control, load NAME at start;
+                                    repeatable, or comma-separated; * loads every model
+        --on-demand-timeout DURATION
+                                    how long a request waits for its model to load on demand (default 60s)
+        --host-memory-budget BYTES  memory the models on the CPU may take together; a load that
+                                    does not fit evicts idle models, least recently used first
+                                    (default 0 = no limit); suffixes k, m, g accepted
+        --gpu-memory-fraction X     fraction of each GPU's memory models may take (default 0.9)
+        --pytorch-cache-dir DIR     where PyTorch's native libraries are unpacked
+                                    (default <tmpdir>/hadron-<user>/pytorch)
         --help                      print this and exit
       Flags take their value as the next argument or after '=' (--http-port=8080).
       Every flag can also be set by an environment variable named after it (--http-port as
@@ -218,22 +344,7 @@ public record ServerConfig(
    * @throws IllegalArgumentException naming the flag or variable and the value at fault
    */
   public static ServerConfig parse(Map<String, String> env, String... args) {
-    ServerConfig c = defaults();
-    Optional<Path> repo = c.modelRepository;
-    String host = c.host;
-    int httpPort = c.httpPort;
-    long maxRequest = c.maxRequestBytes;
-    int intra = c.intraOpThreads;
-    int inter = c.interOpThreads;
-    int defaultMbs = c.defaultMaxBatchSize;
-    int loadThreads = c.modelLoadThreads;
-    int grpcPort = c.grpcPort;
-    long grpcMaxMessage = c.grpcMaxMessageBytes;
-    boolean metrics = c.metrics;
-    int metricsPort = c.metricsPort;
-    Duration shutdownDelay = c.shutdownDelay;
-    Duration shutdownTimeout = c.shutdownTimeout;
-
+    Builder b = new Builder();
     List<String> rest = new ArrayList<>();
     for (String flag : flags()) {
       String v = env.get(environmentVariable(flag));
@@ -262,23 +373,7 @@ public record ServerConfig(
         value = rest.removeFirst();
       }
       try {
-        switch (flag) {
-          case "--model-repository" -> repo = Optional.of(Path.of(value));
-          case "--host" -> host = value;
-          case "--http-port" -> httpPort = intFlag(flag, value);
-          case "--max-request-size" -> maxRequest = sizeFlag(flag, value);
-          case "--intra-op-threads" -> intra = intFlag(flag, value);
-          case "--inter-op-threads" -> inter = intFlag(flag, value);
-          case "--default-max-batch-size" -> defaultMbs = intFlag(flag, value);
-          case "--model-load-threads" -> loadThreads = intFlag(flag, value);
-          case "--grpc-port" -> grpcPort = intFlag(flag, value);
-          case "--grpc-max-message-size" -> grpcMaxMessage = sizeFlag(flag, value);
-          case "--metrics" -> metrics = booleanFlag(flag, value);
-          case "--metrics-port" -> metricsPort = intFlag(flag, value);
-          case "--shutdown-delay" -> shutdownDelay = durationFlag(flag, value);
-          case "--shutdown-timeout" -> shutdownTimeout = durationFlag(flag, value);
-          default -> throw new IllegalArgumentException("unknown flag '" + flag + "' (see --help)");
-        }
+        apply(b, flag, value);
       } catch (IllegalArgumentException e) {
         if (i < fromEnvironment) {
           throw new IllegalArgumentException(
@@ -287,8 +382,48 @@ public record ServerConfig(
         throw e;
       }
     }
-    return new ServerConfig(repo, host, httpPort, maxRequest, intra, inter, defaultMbs, loadThreads, grpcPort,
-        grpcMaxMessage, metrics, metricsPort, shutdownDelay, shutdownTimeout);
+    return b.build();
+  }
+
+  private static void apply(Builder b, String flag, String value) {
+    switch (flag) {
+      case "--model-repository" -> b.modelRepository(Optional.of(Path.of(value)));
+      case "--host" -> b.host(value);
+      case "--http-port" -> b.httpPort(intFlag(flag, value));
+      case "--max-request-size" -> b.maxRequestBytes(sizeFlag(flag, value));
+      case "--intra-op-threads" -> b.intraOpThreads(intFlag(flag, value));
+      case "--inter-op-threads" -> b.interOpThreads(intFlag(flag, value));
+      case "--default-max-batch-size" -> b.defaultMaxBatchSize(intFlag(flag, value));
+      case "--model-load-threads" -> b.modelLoadThreads(intFlag(flag, value));
+      case "--grpc-port" -> b.grpcPort(intFlag(flag, value));
+      case "--grpc-max-message-size" -> b.grpcMaxMessageBytes(sizeFlag(flag, value));
+      case "--metrics" -> b.metrics(booleanFlag(flag, value));
+      case "--metrics-port" -> b.metricsPort(intFlag(flag, value));
+      case "--shutdown-delay" -> b.shutdownDelay(durationFlag(flag, value));
+      case "--shutdown-timeout" -> b.shutdownTimeout(durationFlag(flag, value));
+      case "--model-control-mode" -> b.modelControl(ModelControl.parse(flag, value));
+      case "--load-model" -> {
+        for (String name : value.split(",")) {
+          if (name.isBlank()) {
+            throw new IllegalArgumentException(flag + " needs a model name, got '" + value + "'");
+          }
+          b.loadModel(name.trim());
+        }
+      }
+      case "--on-demand-timeout" -> b.onDemandTimeout(durationFlag(flag, value));
+      case "--host-memory-budget" -> b.hostMemoryBudget(sizeFlag(flag, value));
+      case "--gpu-memory-fraction" -> b.gpuMemoryFraction(doubleFlag(flag, value));
+      case "--pytorch-cache-dir" -> b.pytorchCacheDir(Optional.of(Path.of(value)));
+      default -> throw new IllegalArgumentException("unknown flag '" + flag + "' (see --help)");
+    }
+  }
+
+  private static double doubleFlag(String flag, String value) {
+    try {
+      return Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " needs a number, got '" + value + "'");
+    }
   }
 
   private static int intFlag(String flag, String value) {

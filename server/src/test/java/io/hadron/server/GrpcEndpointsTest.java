@@ -24,8 +24,6 @@ import io.hadron.server.grpc.proto.GrpcService.ModelReadyRequest;
 import io.hadron.server.grpc.proto.GrpcService.ModelReadyResponse;
 import io.hadron.server.grpc.proto.GrpcService.ModelStatisticsRequest;
 import io.hadron.server.grpc.proto.GrpcService.ModelStatisticsResponse;
-import io.hadron.server.grpc.proto.GrpcService.RepositoryIndexRequest;
-import io.hadron.server.grpc.proto.GrpcService.RepositoryIndexResponse;
 import io.hadron.server.grpc.proto.GrpcService.ServerLiveRequest;
 import io.hadron.server.grpc.proto.GrpcService.ServerLiveResponse;
 import io.hadron.server.grpc.proto.GrpcService.ServerMetadataRequest;
@@ -365,10 +363,7 @@ class GrpcEndpointsTest {
 
   @Test
   void everyOtherTritonRpcIsUnimplemented() {
-    assertStatus(grpc.call("RepositoryIndex", RepositoryIndexRequest.getDefaultInstance(),
-        RepositoryIndexResponse.parser()), GrpcStatus.UNIMPLEMENTED, "RepositoryIndex is not implemented");
-    for (String rpc : List.of("ModelStreamInfer", "RepositoryModelLoad", "RepositoryModelUnload",
-        "SystemSharedMemoryStatus", "SystemSharedMemoryRegister", "SystemSharedMemoryUnregister",
+    for (String rpc : List.of("ModelStreamInfer", "SystemSharedMemoryStatus", "SystemSharedMemoryRegister", "SystemSharedMemoryUnregister",
         "CudaSharedMemoryStatus", "CudaSharedMemoryRegister", "CudaSharedMemoryUnregister", "TraceSetting",
         "LogSettings")) {
       assertStatus(grpc.call(GrpcTestClient.TRITON, rpc, Buffer.buffer(), ServerLiveResponse.parser(), r -> {}),

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -18,7 +19,11 @@ import org.junit.jupiter.api.Test;
 class ServerConfigEnvironmentTest {
   /** A value other than the default for each kind of flag argument named in the usage text. */
   private static final Map<String, String> SAMPLE = Map.of(
-      "DIR", "/srv/models", "ADDR", "127.0.0.1", "N", "7", "BYTES", "3m", "BOOL", "false", "DURATION", "9s");
+      "DIR", "/srv/models", "ADDR", "127.0.0.1", "N", "7", "BYTES", "3m", "BOOL", "false", "DURATION", "9s",
+      "MODE", "explicit", "NAME", "simple", "X", "0.5");
+  /** Flags that only mean something together with another: the other, as flag and value. */
+  private static final Map<String, List<String>> NEEDS = Map.of(
+      "--load-model", List.of("--model-control-mode", "explicit"));
   private static final Pattern USAGE_LINE = Pattern.compile("(?m)^ {2}(--[a-z0-9-]+) ([A-Z]+)");
 
   @Test
@@ -30,9 +35,17 @@ class ServerConfigEnvironmentTest {
       String value = SAMPLE.get(m.group(2));
       assertTrue(value != null, "no sample value for " + flag + " " + m.group(2));
       String variable = ServerConfig.environmentVariable(flag);
-      ServerConfig fromEnv = ServerConfig.parse(Map.of(variable, value));
-      assertNotEquals(ServerConfig.defaults(), fromEnv, variable + "=" + value + " changed nothing");
-      assertEquals(ServerConfig.parse(flag, value), fromEnv, variable + " and " + flag + " disagree");
+      List<String> needs = NEEDS.getOrDefault(flag, List.of());
+      Map<String, String> env = new java.util.HashMap<>(Map.of(variable, value));
+      List<String> args = new java.util.ArrayList<>(List.of(flag, value));
+      if (!needs.isEmpty()) {
+        env.put(ServerConfig.environmentVariable(needs.get(0)), needs.get(1));
+        args.addAll(needs);
+      }
+      ServerConfig base = ServerConfig.parse(needs.toArray(String[]::new));
+      ServerConfig fromEnv = ServerConfig.parse(env);
+      assertNotEquals(base, fromEnv, variable + "=" + value + " changed nothing");
+      assertEquals(ServerConfig.parse(args.toArray(String[]::new)), fromEnv, variable + " and " + flag + " disagree");
       seen.add(flag);
     }
     assertEquals(new TreeSet<>(ServerConfig.flags()), seen);

@@ -43,4 +43,26 @@ class ServerConfigTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--max-request-size", "3x"))
         .getMessage().contains("'3x'"));
   }
+
+  @Test
+  void modelControlAndMemoryFlagsParseAndRejectWhatCannotWork() {
+    ServerConfig c = ServerConfig.parse("--model-control-mode", "on-demand", "--load-model", "a,b",
+        "--load-model", "c", "--host-memory-budget", "2g", "--gpu-memory-fraction", "0.75",
+        "--on-demand-timeout", "5s");
+    assertEquals(io.hadron.server.repository.ModelControl.ON_DEMAND, c.modelControl());
+    assertEquals(java.util.List.of("a", "b", "c"), c.loadModels());
+    assertEquals(2L << 30, c.hostMemoryBudget());
+    assertEquals(0.75, c.gpuMemoryFraction());
+    assertEquals(java.time.Duration.ofSeconds(5), c.onDemandTimeout());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--load-model", "a"))
+        .getMessage().contains("--model-control-mode"), "loading named models needs explicit control");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--model-control-mode", "poll"))
+        .getMessage().contains("'poll'"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--gpu-memory-fraction", "1.5"))
+        .getMessage().contains("--gpu-memory-fraction"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--on-demand-timeout", "0s"))
+        .getMessage().contains("--on-demand-timeout"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--host-memory-budget", "-1"))
+        .getMessage().contains("--host-memory-budget"));
+  }
 }

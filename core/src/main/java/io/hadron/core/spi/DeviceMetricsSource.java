@@ -20,11 +20,14 @@ public interface DeviceMetricsSource {
    * @param device the label, as {@link ModelInstance#device()} spells it ("gpu0")
    * @param memoryTotalBytes the device's memory
    * @param memoryUsedBytes memory in use on the device, by any process
-   * @param poolAllocatedBytes memory Hadron's own allocator holds on the device
+   * @param poolReservedBytes memory Hadron's own allocator has taken from the device (what the
+   *     device sees of Hadron: blocks in use and blocks cached for reuse)
+   * @param poolAllocatedBytes of that, the bytes lent out now
    * @param utilization the fraction of time the device was busy over the source's last interval, 0 to 1
    */
   record Sample(
-      String device, double memoryTotalBytes, double memoryUsedBytes, double poolAllocatedBytes, double utilization) {
+      String device, double memoryTotalBytes, double memoryUsedBytes, double poolReservedBytes,
+      double poolAllocatedBytes, double utilization) {
     public Sample {
       Objects.requireNonNull(device, "device");
     }

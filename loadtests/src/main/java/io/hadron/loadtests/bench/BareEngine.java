@@ -44,13 +44,20 @@ final class BareEngine implements AutoCloseable {
     this.session = session;
   }
 
-  /** Loads {@code model} with {@code intraOpThreads} (0 lets ONNX Runtime decide, as in the server). */
-  static BareEngine load(Path model, int intraOpThreads) throws OrtException {
+  /**
+   * Loads {@code model} with {@code intraOpThreads} (0 lets ONNX Runtime decide, as in the server)
+   * and the given session configuration entries ({@code key=value}).
+   */
+  static BareEngine load(Path model, int intraOpThreads, List<String> ortConfig) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (SessionOptions o = new SessionOptions()) {
       o.setOptimizationLevel(OptLevel.ALL_OPT);
       if (intraOpThreads > 0) {
         o.setIntraOpNumThreads(intraOpThreads);
+      }
+      for (String e : ortConfig) {
+        int eq = e.indexOf('=');
+        o.addConfigEntry(e.substring(0, eq), e.substring(eq + 1));
       }
       return new BareEngine(env.createSession(model.toString(), o));
     }

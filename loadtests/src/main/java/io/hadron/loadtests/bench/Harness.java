@@ -72,7 +72,7 @@ public final class Harness {
     Path work = options.work();
     LoadTestRepository.ensureBundled(options.bundled(), options.serverJar(), work.resolve("bundled-server.log"));
     Path repo = LoadTestRepository.create(options.bundled(), work.resolve("repository"), options.maxBatchSize(),
-        options.maxQueueSize());
+        options.maxQueueSize(), options.ortConfig());
 
     Workload miniLm = Workload.miniLm(LoadTestRepository.MINILM, options.sequence());
     Workload simple = Workload.simple();
@@ -100,9 +100,9 @@ public final class Harness {
     try (ServerProcess server = ServerProcess.start(options.serverJar(), options.serverJvmArgs(), serverArgs,
             work.resolve("server.log"), Duration.ofMinutes(3));
         BareEngine bareMiniLm = BareEngine.load(repo.resolve(LoadTestRepository.MINILM + "/1/model.onnx"),
-            options.intraOpThreads());
+            options.intraOpThreads(), options.ortConfig());
         BareEngine bareSimple = BareEngine.load(repo.resolve(LoadTestRepository.SIMPLE + "/1/model.onnx"),
-            options.intraOpThreads())) {
+            options.intraOpThreads(), List.of())) {
       command = server.command();
       System.out.printf(Locale.ROOT, "Server ready (pid %d) at %s%n", server.pid(), server.target().baseUrl());
       for (int round = 1; round <= options.rounds(); round++) {

@@ -33,6 +33,8 @@ import java.util.Locale;
  * @param maxQueueSize the bounded model's {@code max_queue_size}
  * @param serverJvmArgs extra options for the server's JVM
  * @param serverArgs extra flags for the server
+ * @param ortConfig ONNX Runtime session configuration entries ({@code key=value}), given to the
+ *     bare engine and, as {@code hadron.ort_config.<key>} parameters, to the served MiniLM models
  */
 record HarnessOptions(
     Path serverJar,
@@ -55,7 +57,8 @@ record HarnessOptions(
     Duration overloadDuration,
     int maxQueueSize,
     List<String> serverJvmArgs,
-    List<String> serverArgs) {
+    List<String> serverArgs,
+    List<String> ortConfig) {
 
   static final String USAGE = """
       Usage: java -jar loadtests/target/hadron-bench.jar [flags]
@@ -83,6 +86,8 @@ record HarnessOptions(
         --max-queue-size N         bounded model's max_queue_size (default 16)
         --server-jvm-arg ARG       extra server JVM option (repeatable), e.g. -XX:StartFlightRecording=...
         --server-arg ARG           extra server flag (repeatable), e.g. --server-arg=--model-load-threads=1
+        --ort-config KEY=VALUE     ONNX Runtime session entry for the bare engine and the served MiniLM
+                                   models alike (repeatable), e.g. session.intra_op.allow_spinning=0
         --quick                    a smoke run: 1 round, short windows (other flags still apply)
         --help                     print this and exit
       Durations are seconds (decimals allowed). Flags take a value as the next argument or after '='.
@@ -91,6 +96,13 @@ record HarnessOptions(
   HarnessOptions {
     serverJvmArgs = List.copyOf(serverJvmArgs);
     serverArgs = List.copyOf(serverArgs);
+    ortConfig = List.copyOf(ortConfig);
+    for (String e : ortConfig) {
+      int eq = e.indexOf('=');
+      if (eq <= 0 || eq == e.length() - 1) {
+        throw new IllegalArgumentException("--ort-config needs key=value, got '" + e + "'");
+      }
+    }
     miniLmClients = List.copyOf(miniLmClients);
     simpleClients = List.copyOf(simpleClients);
     between("--rounds", rounds, 1, 5);
@@ -119,14 +131,14 @@ record HarnessOptions(
     return new HarnessOptions(Path.of("server/target/hadron-server.jar"), Path.of("docs/benchmarks"),
         Path.of("loadtests/target/bench"), LoadTestRepository.defaultBundledDirectory(), 3, secs(1.5), secs(5),
         secs(10), secs(1), secs(3), Runtime.getRuntime().availableProcessors(), 4, 128, List.of(1, 4, 8, 16, 32),
-        List.of(1, 8, 32, 128), 16, 3.0, secs(20), 16, List.of(), List.of());
+        List.of(1, 8, 32, 128), 16, 3.0, secs(20), 16, List.of(), List.of(), List.of());
   }
 
   /** The settings of a short smoke run. */
   HarnessOptions quick() {
     return new HarnessOptions(serverJar, out, work, bundled, 1, secs(1), secs(2), grace, Duration.ZERO,
         secs(1), intraOpThreads, maxBatchSize, sequence, miniLmClients, simpleClients, targetClients,
-        overloadFactor, secs(5), maxQueueSize, serverJvmArgs, serverArgs);
+        overloadFactor, secs(5), maxQueueSize, serverJvmArgs, serverArgs, ortConfig);
   }
 
   /**
@@ -181,6 +193,7 @@ record HarnessOptions(
         case "--max-queue-size" -> b.maxQueueSize = intFlag(flag, value);
         case "--server-jvm-arg" -> jvmArgs.add(value);
         case "--server-arg" -> serverArgs.add(value);
+        case "--ort-config" -> b.ortConfig.add(value);
         default -> throw new IllegalArgumentException("unknown flag '" + flag + "' (see --help)");
       }
     }
@@ -287,6 +300,7 @@ record HarnessOptions(
     int maxQueueSize;
     final List<String> serverJvmArgs;
     final List<String> serverArgs;
+    final List<String> ortConfig;
 
     Builder(HarnessOptions o) {
       serverJar = o.serverJar;
@@ -310,6 +324,7 @@ record HarnessOptions(
       maxQueueSize = o.maxQueueSize;
       serverJvmArgs = o.serverJvmArgs;
       serverArgs = o.serverArgs;
+      ortConfig = new ArrayList<>(o.ortConfig);
     }
 
     HarnessOptions build(List<String> moreJvmArgs, List<String> moreServerArgs) {
@@ -319,7 +334,7 @@ record HarnessOptions(
       server.addAll(moreServerArgs);
       return new HarnessOptions(serverJar, out, work, bundled, rounds, warmup, measure, grace, bareWarmup,
           bareMeasure, intraOpThreads, maxBatchSize, sequence, miniLmClients, simpleClients, targetClients,
-          overloadFactor, overloadDuration, maxQueueSize, jvm, server);
+          overloadFactor, overloadDuration, maxQueueSize, jvm, server, ortConfig);
     }
   }
 

@@ -46,8 +46,23 @@ final class LoadTestRepository {
         "bundled-models");
   }
 
+  /** The {@code parameters} of a MiniLM config that passes session entries ({@code key=value}) on. */
+  static String ortParameters(List<String> ortConfig) {
+    StringBuilder sb = new StringBuilder();
+    for (String e : ortConfig) {
+      int eq = e.indexOf('=');
+      sb.append("parameters { key: \"hadron.ort_config.").append(e, 0, eq).append("\" value: { string_value: \"")
+          .append(e.substring(eq + 1)).append("\" } }\n");
+    }
+    return sb.toString();
+  }
+
   /** The bounded model's {@code config.pbtxt}. */
   static String boundedConfig(int maxBatchSize, int maxQueueSize) {
+    return boundedConfig(maxBatchSize, maxQueueSize, List.of());
+  }
+
+  static String boundedConfig(int maxBatchSize, int maxQueueSize, List<String> ortConfig) {
     if (maxBatchSize < 1 || maxQueueSize < 1) {
       throw new IllegalArgumentException("max_batch_size and max_queue_size must be >= 1, got " + maxBatchSize
           + " and " + maxQueueSize);
@@ -59,7 +74,7 @@ final class LoadTestRepository {
         dynamic_batching {
           default_queue_policy { max_queue_size: %d }
         }
-        """.formatted(BOUNDED_MODEL, maxBatchSize, maxQueueSize);
+        """.formatted(BOUNDED_MODEL, maxBatchSize, maxQueueSize) + ortParameters(ortConfig);
   }
 
   /**
@@ -86,6 +101,15 @@ final class LoadTestRepository {
 
   /** Writes the repository under {@code dir} from the models in {@code bundled}; returns {@code dir}. */
   static Path create(Path bundled, Path dir, int maxBatchSize, int maxQueueSize) throws IOException {
+    return create(bundled, dir, maxBatchSize, maxQueueSize, List.of());
+  }
+
+  /**
+   * As {@link #create(Path, Path, int, int)}, the MiniLM models also getting the session entries
+   * ({@code key=value}) in a {@code config.pbtxt} of their own (the rest auto-completed).
+   */
+  static Path create(Path bundled, Path dir, int maxBatchSize, int maxQueueSize, List<String> ortConfig)
+      throws IOException {
     if (!hasBundled(bundled)) {
       throw new IOException("bundled models missing under " + bundled + " (need " + BUNDLED_FILES + ")");
     }
@@ -96,8 +120,16 @@ final class LoadTestRepository {
     link(bundled.resolve(MINILM + "/1/model.onnx"), dir.resolve(MINILM + "/1/model.onnx"));
     link(bundled.resolve(MINILM_Q + "/1/model.onnx"), dir.resolve(MINILM_Q + "/1/model.onnx"));
     link(bundled.resolve(MINILM + "/1/model.onnx"), dir.resolve(BOUNDED_MODEL + "/1/model.onnx"));
-    Files.writeString(dir.resolve(BOUNDED_MODEL + "/config.pbtxt"), boundedConfig(maxBatchSize, maxQueueSize),
-        StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve(BOUNDED_MODEL + "/config.pbtxt"),
+        boundedConfig(maxBatchSize, maxQueueSize, ortConfig), StandardCharsets.UTF_8);
+    for (String m : List.of(MINILM, MINILM_Q)) {
+      Path config = dir.resolve(m + "/config.pbtxt");
+      if (ortConfig.isEmpty()) {
+        Files.deleteIfExists(config);
+      } else {
+        Files.writeString(config, "name: \"" + m + "\"\n" + ortParameters(ortConfig), StandardCharsets.UTF_8);
+      }
+    }
     return dir;
   }
 

@@ -25,7 +25,7 @@ public final class Main {
         Path work = o.work();
         LoadTestRepository.ensureBundled(o.bundled(), o.serverJar(), work.resolve("bundled-server.log"));
         Path repo = LoadTestRepository.create(o.bundled(), work.resolve("repository"), o.maxBatchSize(),
-            o.maxQueueSize());
+            o.maxQueueSize(), o.ortConfig());
         System.out.println("Model repository written to " + repo);
         System.out.println("Start a server on it with:");
         System.out.println("  java -jar " + o.serverJar() + " --host 127.0.0.1 --model-repository " + repo

@@ -159,6 +159,8 @@ final class Report {
         .row("JDK", env.jdk())
         .row("ONNX Runtime", env.ortVersion())
         .row("server flags", "`" + serverFlags() + "`")
+        .row("ONNX Runtime session entries (MiniLM, bare and served)",
+            o.ortConfig().isEmpty() ? "none (defaults)" : "`" + String.join("`, `", o.ortConfig()) + "`")
         .row("load average (1, 5, 15 min)", "before " + run.loadBefore() + ", after " + run.loadAfter())
         .row("run", o + fmt("; %.0f s in all", run.wallNanos() / 1e9));
     sb.append(facts.markdown()).append('\n');

@@ -53,6 +53,15 @@ class HarnessOptionsTest {
     assertMessage("unknown flag '--bogus' (see --help)", "--bogus", "1");
     assertMessage("--sequence needs a value", "--sequence");
     assertMessage("--overload-factor must be between 1 and 10, got 0.5", "--overload-factor", "0.5");
+    assertMessage("--ort-config needs key=value, got 'spin'", "--ort-config", "spin");
+  }
+
+  @Test
+  void sessionEntriesRepeat() {
+    HarnessOptions o = HarnessOptions.parse("--ort-config", "session.intra_op.allow_spinning=0",
+        "--ort-config=session.inter_op.allow_spinning=0");
+    assertEquals(List.of("session.intra_op.allow_spinning=0", "session.inter_op.allow_spinning=0"), o.ortConfig());
+    assertEquals(List.of(), HarnessOptions.defaults().ortConfig());
   }
 
   private static void assertMessage(String message, String... args) {

@@ -34,6 +34,21 @@ class LoadTestRepositoryTest {
   }
 
   @Test
+  void sessionEntriesReachEveryMiniLmConfigAndGoAwayWhenNoLongerAsked() throws IOException {
+    Path bundled = fakeBundled(tmp.resolve("bundled"));
+    Path repo = LoadTestRepository.create(bundled, tmp.resolve("repo"), 4, 16,
+        java.util.List.of("session.intra_op.allow_spinning=0"));
+    String entry = "parameters { key: \"hadron.ort_config.session.intra_op.allow_spinning\" value: { string_value: \"0\" } }";
+    for (String model : new String[] {"all-MiniLM-L6-v2", "all-MiniLM-L6-v2-q", "all-MiniLM-L6-v2-bounded"}) {
+      String config = Files.readString(repo.resolve(model + "/config.pbtxt"));
+      assertTrue(config.contains("name: \"" + model + "\"") && config.contains(entry), config);
+    }
+    assertEquals("config of simple", Files.readString(repo.resolve("simple/config.pbtxt")));
+    LoadTestRepository.create(bundled, repo, 4, 16);
+    assertFalse(Files.exists(repo.resolve("all-MiniLM-L6-v2/config.pbtxt")));
+  }
+
+  @Test
   void refusesAnIncompleteBundledFolder() throws IOException {
     Path bundled = fakeBundled(tmp.resolve("bundled"));
     Files.delete(bundled.resolve("all-MiniLM-L6-v2-q/1/model.onnx"));

@@ -15,6 +15,12 @@ import io.hadron.server.grpc.proto.GrpcService.ModelMetadataResponse;
 import io.hadron.server.grpc.proto.GrpcService.ModelReadyRequest;
 import io.hadron.server.grpc.proto.GrpcService.ModelReadyResponse;
 import io.hadron.server.grpc.proto.GrpcService.ModelStatisticsRequest;
+import io.hadron.server.grpc.proto.GrpcService.RepositoryIndexRequest;
+import io.hadron.server.grpc.proto.GrpcService.RepositoryIndexResponse;
+import io.hadron.server.grpc.proto.GrpcService.RepositoryModelLoadRequest;
+import io.hadron.server.grpc.proto.GrpcService.RepositoryModelLoadResponse;
+import io.hadron.server.grpc.proto.GrpcService.RepositoryModelUnloadRequest;
+import io.hadron.server.grpc.proto.GrpcService.RepositoryModelUnloadResponse;
 import io.hadron.server.grpc.proto.GrpcService.ServerLiveRequest;
 import io.hadron.server.grpc.proto.GrpcService.ServerLiveResponse;
 import io.hadron.server.grpc.proto.GrpcService.ServerMetadataRequest;
@@ -55,10 +61,10 @@ import java.util.stream.Collectors;
  * after hopping back to the call's own context.
  *
  * <p>Served: ServerLive, ServerReady, ModelReady, ServerMetadata, ModelMetadata, ModelInfer (raw or
- * typed contents in, raw contents out), ModelConfig and ModelStatistics (the same figures as the
- * HTTP statistics endpoint). Every other RPC of Triton's service (streaming, repository control,
- * shared memory, trace and log settings) answers UNIMPLEMENTED, naming it; so does any method the
- * service does not declare.
+ * typed contents in, raw contents out), ModelConfig, ModelStatistics (the same figures as the
+ * HTTP statistics endpoint) and the repository RPCs (RepositoryIndex, RepositoryModelLoad,
+ * RepositoryModelUnload). Every other RPC of Triton's service (streaming, shared memory, trace and
+ * log settings) answers UNIMPLEMENTED, naming it; so does any method the service does not declare.
  *
  * <p>Messages are taken and given as bytes and (de)serialized here, not by the gRPC layer: a
  * malformed message is then an INVALID_ARGUMENT naming the message rather than a bare stream
@@ -114,6 +120,17 @@ public final class GrpcApi {
     u.register("ModelConfig", proto(ModelConfigRequest.parser()), q -> done(modelConfig(q)));
     u.register("ModelStatistics", proto(ModelStatisticsRequest.parser()),
         q -> done(StatisticsProto.encode(repository.statistics(q.getName(), q.getVersion()))));
+    u.register("RepositoryIndex", proto(RepositoryIndexRequest.parser()), q -> done(repositoryIndex(q)));
+    u.register("RepositoryModelLoad", proto(RepositoryModelLoadRequest.parser()), q -> {
+      checkParameters(q.getParametersMap().keySet(), Set.of());
+      return repository.load(required(q.getModelName(), "model_name"))
+          .<MessageLite>thenApply(v -> RepositoryModelLoadResponse.getDefaultInstance());
+    });
+    u.register("RepositoryModelUnload", proto(RepositoryModelUnloadRequest.parser()), q -> {
+      checkParameters(q.getParametersMap().keySet(), Set.of("unload_dependents"));
+      return repository.unload(required(q.getModelName(), "model_name"))
+          .<MessageLite>thenApply(v -> RepositoryModelUnloadResponse.getDefaultInstance());
+    });
     u.registerCall("ModelInfer", InferRequestProto::parse,
         (q, call) -> inference.infer(InferRequestProto.decode(q), call::cancelled), InferResponseProto::encode);
     server.callHandler(GrpcApi::unimplemented);
@@ -133,6 +150,25 @@ public final class GrpcApi {
       throw new HadronException.InvalidArgument(field + " is empty; name the model");
     }
     return value;
+  }
+
+  private RepositoryIndexResponse repositoryIndex(RepositoryIndexRequest q) {
+    RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
+    for (ModelRepository.IndexEntry e : repository.index(q.getReady())) {
+      b.addModels(RepositoryIndexResponse.ModelIndex.newBuilder()
+          .setName(e.name()).setVersion(e.version()).setState(e.state()).setReason(e.reason()));
+    }
+    return b.build();
+  }
+
+  /** Parameters Triton's clients may send; those that mean nothing here (no ensembles) are accepted. */
+  private static void checkParameters(Set<String> given, Set<String> accepted) {
+    for (String k : given) {
+      if (!accepted.contains(k)) {
+        throw new HadronException.Unsupported("repository parameter '" + k + "' is not supported"
+            + (accepted.isEmpty() ? "" : "; supported: " + accepted));
+      }
+    }
   }
 
   private ModelReadyResponse modelReady(ModelReadyRequest q) {

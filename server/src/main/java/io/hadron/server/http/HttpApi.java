@@ -70,6 +70,7 @@ public final class HttpApi {
     r.post("/v2/models/:model/infer").handler(ctx -> infer(ctx, null, maxRequestBytes));
     r.post("/v2/models/:model/versions/:version/infer")
         .handler(ctx -> infer(ctx, ctx.pathParam("version"), maxRequestBytes));
+    new RepositoryRoutes(repository).mount(r);
 
     r.errorHandler(404, ctx -> send(ctx, 404, JsonWriter.error("no route for " + ctx.request().path())));
     r.errorHandler(405, ctx -> send(ctx, 405,

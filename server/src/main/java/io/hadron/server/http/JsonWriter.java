@@ -5,6 +5,7 @@ import io.hadron.core.DataType;
 import io.hadron.core.InferenceResponse;
 import io.hadron.core.Tensor;
 import io.hadron.core.config.ModelConfig;
+import io.hadron.server.repository.ModelRepository;
 import io.hadron.core.config.TensorConfig;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
@@ -49,6 +50,26 @@ final class JsonWriter {
       g.writeStartObject();
       g.writeStringField("error", message);
       g.writeEndObject();
+    });
+  }
+
+  /** Triton's repository index: an array of models, with version, state and reason where known. */
+  static Buffer repositoryIndex(List<ModelRepository.IndexEntry> entries) {
+    return json(64 + 96 * entries.size(), g -> {
+      g.writeStartArray();
+      for (ModelRepository.IndexEntry e : entries) {
+        g.writeStartObject();
+        g.writeStringField("name", e.name());
+        if (!e.version().isEmpty()) {
+          g.writeStringField("version", e.version());
+        }
+        g.writeStringField("state", e.state());
+        if (!e.reason().isEmpty()) {
+          g.writeStringField("reason", e.reason());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
     });
   }
 

@@ -11,6 +11,7 @@ import io.hadron.server.metrics.FailureReason;
 import io.hadron.server.metrics.VersionMetrics;
 import io.hadron.server.repository.ModelRepository;
 import io.hadron.server.repository.ModelVersion;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,9 +29,12 @@ import java.util.function.BooleanSupplier;
  */
 public final class InferenceService {
   private final ModelRepository repository;
+  private final Duration onDemandTimeout;
 
-  public InferenceService(ModelRepository repository) {
+  /** @param onDemandTimeout how long a request waits for its model to load on demand */
+  public InferenceService(ModelRepository repository, Duration onDemandTimeout) {
     this.repository = repository;
+    this.onDemandTimeout = onDemandTimeout;
   }
 
   /**
@@ -39,19 +43,45 @@ public final class InferenceService {
    */
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request, BooleanSupplier cancelled) {
     ModelVersion mv;
-    ModelScheduler scheduler;
-    VersionMetrics metrics;
     try {
       mv = repository.findReady(request.modelName(), request.modelVersion());
-      scheduler = mv.scheduler().orElseThrow(
-          () -> new HadronException.Unavailable("model '" + request.modelName() + "' is not ready: " + mv.reason()));
-      metrics = mv.metrics().orElseThrow();
-    } catch (HadronException e) {
+    } catch (HadronException.Unavailable e) {
+      if (repository.loadsOnDemand()) {
+        return inferOnDemand(request, cancelled);
+      }
       return CompletableFuture.failedFuture(e); // no version to count it against
+    } catch (HadronException e) {
+      return CompletableFuture.failedFuture(e);
     }
+    return infer(mv, request, cancelled, true);
+  }
+
+  /** Loads the model the request needs (or joins its load), then runs the request. */
+  private CompletableFuture<InferenceResponse> inferOnDemand(InferenceRequest request, BooleanSupplier cancelled) {
+    return repository.findReadyOnDemand(request.modelName(), request.modelVersion(), onDemandTimeout)
+        .thenCompose(mv -> infer(mv, request, cancelled, false));
+  }
+
+  /**
+   * @param retry whether a version that stops being ready between the look-up and the request's
+   *     entry (evicted or unloaded at that moment) is looked up once more, loading it on demand
+   */
+  private CompletableFuture<InferenceResponse> infer(
+      ModelVersion mv, InferenceRequest request, BooleanSupplier cancelled, boolean retry) {
+    VersionMetrics metrics = mv.metrics().orElseThrow();
     long start = metrics.requestStarted();
+    if (!mv.enter()) {
+      if (retry && repository.loadsOnDemand()) {
+        return inferOnDemand(request, cancelled);
+      }
+      return CompletableFuture.failedFuture(new HadronException.Unavailable(
+          "model '" + request.modelName() + "' version " + mv.version() + " is not ready: " + mv.reason()));
+    }
+    ModelScheduler scheduler;
     BatchRequest batchRequest;
     try {
+      scheduler = mv.scheduler().orElseThrow(() -> new HadronException.Unavailable(
+          "model '" + request.modelName() + "' is not ready: " + mv.reason()));
       ModelConfig config = mv.config().orElseThrow();
       List<Tensor> inputs = RequestValidator.inputs(config, request.inputs());
       List<String> outputs = RequestValidator.outputs(config, request.outputs());
@@ -59,12 +89,14 @@ public final class InferenceService {
       long timeout = uintParameter(request.parameters(), "timeout", Long.MAX_VALUE);
       batchRequest = new BatchRequest(inputs, outputs, priority, timeout, cancelled);
     } catch (HadronException e) {
+      mv.exit();
       metrics.failedBeforeQueue(FailureReason.INVALID);
       metrics.requestEnded(start, false);
       return CompletableFuture.failedFuture(e);
     }
     // One stage records the outcome and builds the response, as the single stage before did.
     return scheduler.submit(batchRequest).handle((out, failure) -> {
+      mv.exit();
       metrics.requestEnded(start, failure == null);
       if (failure != null) {
         throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);

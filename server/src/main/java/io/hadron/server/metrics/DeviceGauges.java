@@ -40,8 +40,11 @@ final class DeviceGauges {
           DeviceMetricsSource.Sample::memoryTotalBytes);
       g.gauge(registry, device, "hadron.device.memory.used", "bytes", "Memory in use on the device, by any process",
           DeviceMetricsSource.Sample::memoryUsedBytes);
+      g.gauge(registry, device, "hadron.device.pool.reserved", "bytes",
+          "Device memory Hadron's allocator has taken from the device, cached blocks included",
+          DeviceMetricsSource.Sample::poolReservedBytes);
       g.gauge(registry, device, "hadron.device.pool.allocated", "bytes",
-          "Device memory held by Hadron's allocator", DeviceMetricsSource.Sample::poolAllocatedBytes);
+          "Device memory Hadron's allocator has lent out", DeviceMetricsSource.Sample::poolAllocatedBytes);
       g.gauge(registry, device, "hadron.device.utilization", "ratio",
           "Fraction of time the device was busy, 0 to 1", DeviceMetricsSource.Sample::utilization);
     }

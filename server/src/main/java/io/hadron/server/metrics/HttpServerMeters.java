@@ -44,8 +44,11 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
   private final LongAdder activeConnections = new LongAdder();
   private final Counter received;
   private final Counter sent;
-  /** By route, then by {@code status * methods + method}. */
-  private final ConcurrentHashMap<String, AtomicReferenceArray<Meters>> byRoute = new ConcurrentHashMap<>();
+  /**
+   * By route, then by {@code status * methods + method}. One timer per label set: its {@code _count}
+   * is the number of requests answered, so no separate counter is kept (one less update per request).
+   */
+  private final ConcurrentHashMap<String, AtomicReferenceArray<Timer>> byRoute = new ConcurrentHashMap<>();
 
   /** One request: when it began, and what its labels will be. Confined to its event loop. */
   static final class Exchange {
@@ -60,7 +63,6 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
     }
   }
 
-  private record Meters(Counter requests, Timer duration) {}
 
   /** @param server the listener's label: "http", "grpc", "metrics", or its address */
   HttpServerMeters(MeterRegistry registry, String server) {
@@ -128,31 +130,27 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
     exchange.ended = true;
     activeRequests.decrement();
     int status = response.statusCode();
-    Meters m = meters(exchange.route, exchange.method, status);
-    m.requests.increment();
-    m.duration.record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
+    duration(exchange.route, exchange.method, status)
+        .record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
   }
 
-  private Meters meters(String route, int method, int status) {
+  private Timer duration(String route, int method, int status) {
     int s = status - MIN_STATUS;
     if (s < 0 || s >= STATUS_COUNT) {
       s = 500 - MIN_STATUS; // not an HTTP status: cannot happen through Vert.x, counted as a server error
       status = 500;
     }
-    AtomicReferenceArray<Meters> slots = byRoute.computeIfAbsent(route,
+    AtomicReferenceArray<Timer> slots = byRoute.computeIfAbsent(route,
         r -> new AtomicReferenceArray<>(STATUS_COUNT * (METHODS.size() + 1)));
     int i = s * (METHODS.size() + 1) + method;
-    Meters m = slots.get(i);
+    Timer m = slots.get(i);
     if (m == null) {
       Tags tags = Tags.of("server", server, "method", method == OTHER_METHOD ? "other" : METHODS.get(method).name(),
           "route", route, "code", Integer.toString(status));
       // Micrometer returns the meter already registered under these tags, so a lost race costs nothing.
-      m = new Meters(
-          Counter.builder("hadron.http.server.requests").tags(tags)
-              .description("HTTP requests (or gRPC calls) answered").register(registry),
-          Timer.builder("hadron.http.server.request.duration").tags(tags)
-              .description("From the start of a request to the end of its response")
-              .serviceLevelObjectives(Buckets.LATENCY).publishPercentileHistogram(false).register(registry));
+      m = Timer.builder("hadron.http.server.request.duration").tags(tags)
+          .description("HTTP requests (or gRPC calls) answered: from the start of a request to the end of its response")
+          .serviceLevelObjectives(Buckets.LATENCY).publishPercentileHistogram(false).register(registry);
       slots.compareAndSet(i, null, m);
     }
     return m;

@@ -3,6 +3,7 @@ package io.hadron.server.metrics;
 import io.hadron.batching.ModelScheduler;
 import io.hadron.batching.NanoClock;
 import io.hadron.core.spi.DeviceMetricsSource;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,6 +34,7 @@ public final class ServerMetrics implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry;
   private final NanoClock clock;
+  private final ConcurrentHashMap<String, AtomicLong> memoryBytes = new ConcurrentHashMap<>();
   private final List<AutoCloseable> binders;
   /** Load duration of each version, by "model/version", read by its gauge. */
   private final ConcurrentHashMap<String, AtomicLong> loadNanos = new ConcurrentHashMap<>();
@@ -110,8 +112,12 @@ public final class ServerMetrics implements AutoCloseable {
     }
   }
 
-  /** Records how long loading a version took, whether it ended ready or failed. */
-  public void versionLoaded(String model, String version, long nanos) {
+  /**
+   * Records a finished load of a version: how long it took and whether it ended ready, as the last
+   * load's duration and a count of loads by outcome (a model loaded again after an unload or an
+   * eviction counts once more).
+   */
+  public void versionLoaded(String model, String version, long nanos, boolean ok) {
     if (registry == null) {
       return;
     }
@@ -123,6 +129,35 @@ public final class ServerMetrics implements AutoCloseable {
       return h;
     });
     holder.set(nanos);
+    Counter.builder("hadron.model.loads").tags("model", model, "version", version, "outcome", ok ? "ready" : "failed")
+        .description("Loads of the model version, by outcome; more than one ready load means reloads")
+        .register(registry).increment();
+  }
+
+  /** Counts a version evicted from memory to make room for another model. */
+  public void versionEvicted(String model, String version) {
+    if (registry != null) {
+      Counter.builder("hadron.model.evictions").tags("model", model, "version", version)
+          .description("Times the model version was evicted to make room for another model")
+          .register(registry).increment();
+    }
+  }
+
+  /**
+   * The holder of a version's memory footprint on one device, which the memory budget sets when it
+   * admits or releases the version ({@code hadron_model_memory_bytes}; 0 while not loaded).
+   */
+  public AtomicLong modelMemory(String model, String version, String device) {
+    return memoryBytes.computeIfAbsent(model + "/" + version + "/" + device, k -> {
+      AtomicLong h = new AtomicLong();
+      if (registry != null) {
+        Gauge.builder("hadron.model.memory", h, AtomicLong::doubleValue).baseUnit("bytes")
+            .tags("model", model, "version", version, "device", device).strongReference(true)
+            .description("Memory the model version holds on the device, as the memory budget counts it")
+            .register(registry);
+      }
+      return h;
+    });
   }
 
   /**

@@ -3,14 +3,8 @@ package io.hadron.server.repository;
 import io.hadron.batching.ModelScheduler;
 import io.hadron.batching.SchedulerOptions;
 import io.hadron.core.HadronException;
-import io.hadron.core.config.DynamicBatching;
-import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
-import io.hadron.core.spi.LoadedModel;
-import io.hadron.core.spi.ModelInstance;
-import io.hadron.quantization.optimize.LoadTimeOptimizer;
-import io.hadron.server.config.ModelConfigParser;
 import io.hadron.server.metrics.ModelStatistics;
 import io.hadron.server.metrics.ServerMetrics;
 import io.hadron.server.metrics.VersionMetrics;
@@ -23,38 +17,41 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
  * The model repository in Triton's layout: {@code <root>/<model>/config.pbtxt} (optional) and
- * {@code <root>/<model>/<version>/<model file>}. Loads every model found on a small bounded pool;
- * a model that fails is reported (not ready, with the reason) and the others serve.
+ * {@code <root>/<model>/<version>/<model file>}. With {@link ModelControl#NONE} every model found
+ * loads at start; with explicit or on-demand control, models load and unload when the repository
+ * API asks ({@link #load}, {@link #unload}, {@link #index}), and on demand also when a request
+ * needs one ({@link #findReadyOnDemand}). Loads run on a small bounded pool; a model that fails is
+ * reported (not ready, with the reason) and the others serve. Loading a model may evict idle
+ * models to make room in the memory budget ({@link ModelMemory}).
  *
  * <p>Thread-safe. Model entries are published through a concurrent map; each version publishes its
- * own state (see {@link ModelVersion}).
+ * own state (see {@link ModelVersion}); one model's loads and unloads are serialized by its
+ * entry's lifecycle lock.
  */
 public final class ModelRepository implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ModelRepository.class.getName());
-  private static final String CONFIG_FILE = "config.pbtxt";
-  /** Config parameter asking for load-time optimization ("int8", "fp16", "prune:0.5,int8", ...). */
-  static final String OPTIMIZE = "hadron.optimize";
-  /** Config parameter: the least mean cosine the optimized variant must reach (default 0.99). */
-  static final String OPTIMIZE_MIN_COSINE = "hadron.optimize.min_cosine";
+  /** The --load-model value that names every model of the repository. */
+  public static final String ALL_MODELS = "*";
+  /** How long an eviction waits for a model another thread is loading or unloading. */
+  private static final Duration EVICTION_LOCK_WAIT = Duration.ofSeconds(30);
 
   private final Path root;
-  private final List<Backend> backends;
-  private final BackendOptions options;
-  private final SchedulerOptions schedulerOptions;
+  private final ModelControl control;
+  private final ModelLoader loader;
+  private final ModelMemory memory;
   private final ServerMetrics metrics;
-  private final Path optimizedCache;
   private final ExecutorService loaders;
   private final ConcurrentSkipListMap<String, ModelEntry> models = new ConcurrentSkipListMap<>();
   private volatile boolean initialLoadDone;
@@ -62,17 +59,18 @@ public final class ModelRepository implements AutoCloseable {
   /**
    * @param schedulerOptions what every version's scheduler gets, apart from its listener: each
    *     version listens with its own {@link VersionMetrics}
+   * @param memory the budget loads reserve in; it evicts through this repository
    */
   public ModelRepository(
       Path root, List<Backend> backends, BackendOptions options, SchedulerOptions schedulerOptions,
-      ServerMetrics metrics, Path optimizedCache, int loadThreads) {
+      ServerMetrics metrics, Path optimizedCache, int loadThreads, ModelControl control, ModelMemory memory) {
     this.root = root;
+    this.control = control;
     this.metrics = metrics;
-    this.optimizedCache = optimizedCache;
-    this.backends = List.copyOf(backends);
-    this.options = options;
-    this.schedulerOptions = schedulerOptions;
+    this.memory = memory;
+    this.loader = new ModelLoader(backends, options, schedulerOptions, metrics, optimizedCache, memory);
     this.loaders = Executors.newFixedThreadPool(loadThreads, namedThreads("hadron-model-loader-"));
+    memory.attach(this);
   }
 
   private static ThreadFactory namedThreads(String prefix) {
@@ -84,28 +82,64 @@ public final class ModelRepository implements AutoCloseable {
     return root;
   }
 
+  public ModelControl control() {
+    return control;
+  }
+
   /**
-   * Scans the repository and loads every model in it. The returned future completes when every
-   * model has been tried, whatever the outcome; models become ready one by one before that.
+   * Scans the repository and loads what the control mode asks for at start: every model with
+   * {@link ModelControl#NONE}, else those named ({@link #ALL_MODELS} for every one). The returned
+   * future completes when every model asked for has been tried, whatever the outcome; models
+   * become ready one by one before that.
+   *
+   * @throws IllegalArgumentException when a named model is not in the repository
    */
-  public CompletableFuture<Void> loadAll() {
-    List<Path> dirs;
-    try (Stream<Path> s = Files.list(root)) {
-      dirs = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list model repository " + root, e);
+  public CompletableFuture<Void> start(List<String> loadModels) {
+    scan();
+    List<String> names;
+    if (control == ModelControl.NONE || loadModels.contains(ALL_MODELS)) {
+      names = List.copyOf(models.keySet());
+    } else {
+      for (String n : loadModels) {
+        if (!models.containsKey(n)) {
+          throw new IllegalArgumentException("--load-model " + n + ": no such model in " + root + " (found "
+              + models.keySet() + ")");
+        }
+      }
+      names = loadModels.stream().distinct().toList();
+    }
+    for (ModelEntry e : models.values()) {
+      if (!names.contains(e.name())) {
+        e.fail("model '" + e.name() + "' is not loaded");
+        e.loadingDone();
+      }
     }
     List<CompletableFuture<Void>> loads = new ArrayList<>();
-    for (Path dir : dirs) {
-      ModelEntry entry = new ModelEntry(dir.getFileName().toString());
-      models.put(entry.name(), entry);
-      loads.add(CompletableFuture.runAsync(() -> loadModel(entry, dir), loaders));
+    for (String n : names) {
+      models.get(n).loadingStarted(); // readiness says "loading" from now, not "not loaded"
+      loads.add(loadAsync(models.get(n), false).exceptionally(t -> null));
     }
     return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
         .whenComplete((v, e) -> initialLoadDone = true);
   }
 
-  /** True once the start-up load has tried every model. */
+  /** Adds an entry for every model directory not known yet; returns the entries now known. */
+  private Collection<ModelEntry> scan() {
+    try (Stream<Path> s = Files.list(root)) {
+      s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("."))
+          .forEach(n -> models.computeIfAbsent(n, k -> {
+            ModelEntry e = new ModelEntry(k);
+            e.fail("model '" + k + "' is not loaded");
+            e.loadingDone();
+            return e;
+          }));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list model repository " + root + ": " + e.getMessage(), e);
+    }
+    return models.values();
+  }
+
+  /** True once the start-up load has tried every model it was asked to load. */
   public boolean initialLoadDone() {
     return initialLoadDone;
   }
@@ -116,6 +150,190 @@ public final class ModelRepository implements AutoCloseable {
 
   public Optional<ModelEntry> model(String name) {
     return Optional.ofNullable(models.get(name));
+  }
+
+  /** One row of the repository index: a model, or one version of it, and its state. */
+  public record IndexEntry(String name, String version, String state, String reason) {}
+
+  /**
+   * The repository index (Triton's {@code POST /v2/repository/index}): every model in the
+   * repository, picking up directories added since the last look, each version known with its
+   * state; a model never loaded appears once, without a version.
+   *
+   * @param readyOnly only versions that are ready
+   */
+  public List<IndexEntry> index(boolean readyOnly) {
+    List<IndexEntry> out = new ArrayList<>();
+    for (ModelEntry e : scan()) {
+      Collection<ModelVersion> versions = e.versions();
+      if (versions.isEmpty()) {
+        if (!readyOnly) {
+          out.add(new IndexEntry(e.name(), "", e.isLoading() ? "LOADING" : "UNAVAILABLE", e.notReadyReason()));
+        }
+        continue;
+      }
+      for (ModelVersion v : versions) {
+        if (!readyOnly || v.isReady()) {
+          out.add(new IndexEntry(e.name(), v.versionString(), v.state().name(), v.reason()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Loads a model, or reloads it if it is loaded (picking up a changed configuration or new
+   * versions; versions the policy no longer selects are unloaded). Completes when the model is
+   * ready, or exceptionally with the reason it is not.
+   *
+   * @throws HadronException.InvalidArgument when model control is off
+   * @throws HadronException.NotFound when the repository has no such model
+   */
+  public CompletableFuture<Void> load(String name) {
+    requireExplicit("load");
+    return loadAsync(entry(name), true);
+  }
+
+  /**
+   * Unloads every version of a model: new requests are refused at once, queued and executing ones
+   * get up to the scheduler's drain time to finish, then the engine and its memory are freed.
+   *
+   * @throws HadronException.InvalidArgument when model control is off
+   * @throws HadronException.NotFound when the repository has no such model
+   */
+  public CompletableFuture<Void> unload(String name) {
+    requireExplicit("unload");
+    ModelEntry e = entry(name);
+    return CompletableFuture.runAsync(() -> {
+      e.lifecycle.lock();
+      try {
+        for (ModelVersion v : e.versions()) {
+          v.unload("unloaded", ModelScheduler.DEFAULT_DRAIN);
+        }
+        e.fail("model '" + name + "' is unloaded");
+        LOG.log(System.Logger.Level.INFO, "model '" + name + "' unloaded");
+      } finally {
+        e.lifecycle.unlock();
+      }
+    }, loaders);
+  }
+
+  private void requireExplicit(String what) {
+    if (!control.explicit()) {
+      throw new HadronException.InvalidArgument("cannot " + what + " models: model control is "
+          + control.flagValue() + "; start the server with --model-control-mode explicit or on-demand");
+    }
+  }
+
+  /** The entry of a model of the repository, looking on disk for one added since the last scan. */
+  private ModelEntry entry(String name) {
+    ModelEntry e = models.get(name);
+    if (e == null && isModelDirectory(name)) {
+      scan();
+      e = models.get(name);
+    }
+    if (e == null) {
+      throw new HadronException.NotFound("unknown model '" + name + "': no such directory in the model repository");
+    }
+    return e;
+  }
+
+  private boolean isModelDirectory(String name) {
+    if (name.isEmpty() || name.startsWith(".") || name.contains("/") || name.contains("\\")) {
+      return false;
+    }
+    return Files.isDirectory(root.resolve(name));
+  }
+
+  /**
+   * Starts (or joins) a load of the model on the loader pool.
+   *
+   * @param reloadReady whether versions already ready are reloaded (an explicit load) or kept (a
+   *     load on demand, which only needs the model serving)
+   */
+  private CompletableFuture<Void> loadAsync(ModelEntry e, boolean reloadReady) {
+    return e.load(() -> CompletableFuture.runAsync(() -> loadModel(e, reloadReady), loaders))
+        .thenRun(() -> {
+          if (e.latestReady().isEmpty()) {
+            throw new CompletionException(new HadronException.InvalidArgument(
+                "failed to load model '" + e.name() + "': " + e.notReadyReason()));
+          }
+        });
+  }
+
+  private void loadModel(ModelEntry entry, boolean reloadReady) {
+    entry.lifecycle.lock();
+    try {
+      entry.loadingStarted();
+      Path dir = root.resolve(entry.name());
+      ModelLoader.Plan plan = loader.plan(entry.name(), dir);
+      for (ModelVersion v : entry.versions()) {
+        if (!plan.versions().contains(v.version())) {
+          v.unload("version " + v.version() + " is no longer selected by the version policy",
+              ModelScheduler.DEFAULT_DRAIN);
+        }
+      }
+      for (long v : plan.versions()) {
+        ModelVersion mv = entry.addVersion(v);
+        if (mv.isReady()) {
+          if (!reloadReady) {
+            continue;
+          }
+          mv.unload("reloading", ModelScheduler.DEFAULT_DRAIN);
+        }
+        if (mv.metrics().isEmpty() && mv.state() == ModelState.LOADING) {
+          metrics.versionAdded(mv.modelName(), mv.versionString(), mv::isReady);
+        }
+        mv.loading();
+        loader.loadVersion(mv, plan, dir.resolve(Long.toString(v)));
+      }
+    } catch (HadronException e) {
+      entry.fail(e.getMessage());
+      LOG.log(System.Logger.Level.ERROR, "model '" + entry.name() + "' not loaded: " + e.getMessage());
+    } catch (RuntimeException e) {
+      entry.fail(e.toString());
+      LOG.log(System.Logger.Level.ERROR, "model '" + entry.name() + "' not loaded", e);
+    } finally {
+      entry.loadingDone();
+      entry.lifecycle.unlock();
+    }
+  }
+
+  /**
+   * Evicts one version the memory budget chose (it was idle when chosen). Called by {@link
+   * ModelMemory} on the loader thread that admits another model, holding that model's lifecycle
+   * lock; it waits a bounded time for the victim's, so that two loads evicting each other's
+   * models cannot deadlock. A request that arrived since the choice is not failed: the version
+   * then drains (its queued and executing requests finish) before its engine is freed.
+   */
+  void evict(ModelVersion v) {
+    ModelEntry e = models.get(v.modelName());
+    if (e == null) {
+      return;
+    }
+    boolean locked = false;
+    try {
+      locked = e.lifecycle.tryLock(EVICTION_LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+    if (!locked) {
+      LOG.log(System.Logger.Level.WARNING, "model '" + v.modelName() + "' version " + v.version()
+          + " was chosen for eviction but is busy loading or unloading; left as it is");
+      return;
+    }
+    try {
+      String why = "evicted to make room for another model; " + (control == ModelControl.ON_DEMAND
+          ? "the next request for it loads it again" : "load it again to serve it");
+      if (!v.tryEvict(why)) {
+        v.unload(why, ModelScheduler.DEFAULT_DRAIN);
+      }
+      metrics.versionEvicted(v.modelName(), v.versionString());
+      LOG.log(System.Logger.Level.INFO, "model '" + v.modelName() + "' version " + v.version()
+          + " evicted (least recently used idle model)");
+    } finally {
+      e.lifecycle.unlock();
+    }
   }
 
   /**
@@ -158,6 +376,38 @@ public final class ModelRepository implements AutoCloseable {
     return mv;
   }
 
+  /** True when a request for a model that is not ready should load it rather than fail. */
+  public boolean loadsOnDemand() {
+    return control == ModelControl.ON_DEMAND;
+  }
+
+  /**
+   * With on-demand control: the ready version a request addresses, loading the model first when
+   * it is not loaded (never loaded, unloaded, evicted). Completes exceptionally when the model
+   * cannot load, or has not loaded within {@code timeout} (UNAVAILABLE, naming the wait).
+   */
+  public CompletableFuture<ModelVersion> findReadyOnDemand(String name, String version, Duration timeout) {
+    ModelEntry e;
+    try {
+      e = entry(name);
+    } catch (HadronException ex) {
+      return CompletableFuture.failedFuture(ex);
+    }
+    return loadAsync(e, false)
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((v, t) -> {
+          if (t != null) {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof java.util.concurrent.TimeoutException) {
+              throw new CompletionException(new HadronException.Unavailable("model '" + name
+                  + "' did not load within the on-demand timeout of " + timeout.toMillis() + " ms"));
+            }
+            throw cause instanceof CompletionException ce ? ce : new CompletionException(cause);
+          }
+          return findReady(name, version);
+        });
+  }
+
   /**
    * Triton's statistics of the versions a statistics request addresses: every loaded version of
    * every model when {@code name} is empty, every loaded version of the model when {@code version}
@@ -188,167 +438,6 @@ public final class ModelRepository implements AutoCloseable {
           "model '" + name + "' has no statistics: no version of it has loaded (" + entry.notReadyReason() + ")");
     }
     return all;
-  }
-
-  private void loadModel(ModelEntry entry, Path dir) {
-    try {
-      ModelConfig config = readConfig(dir, entry.name());
-      Backend backend = chooseBackend(config, dir);
-      SortedSet<Long> available = versionsOnDisk(dir);
-      SortedSet<Long> selected = config.versionPolicy().select(available);
-      if (selected.isEmpty()) {
-        throw new HadronException.InvalidArgument("model '" + entry.name() + "': no version directory in " + dir
-            + (available.isEmpty() ? "" : " matches the version_policy (found " + available + ")"));
-      }
-      for (long v : selected) {
-        ModelVersion mv = entry.addVersion(v);
-        metrics.versionAdded(mv.modelName(), mv.versionString(), mv::isReady);
-        loadVersion(mv, config, backend, dir.resolve(Long.toString(v)));
-      }
-    } catch (HadronException e) {
-      entry.fail(e.getMessage());
-      LOG.log(System.Logger.Level.ERROR, "model '" + entry.name() + "' not loaded: " + e.getMessage());
-    } catch (RuntimeException e) {
-      entry.fail(e.toString());
-      LOG.log(System.Logger.Level.ERROR, "model '" + entry.name() + "' not loaded", e);
-    } finally {
-      entry.loadingDone();
-    }
-  }
-
-  private void loadVersion(ModelVersion mv, ModelConfig config, Backend backend, Path versionDir) {
-    long start = System.nanoTime();
-    Path file = versionDir.resolve(backend.defaultModelFileName());
-    LoadedModel loaded = null;
-    try {
-      if (!Files.isRegularFile(file)) {
-        throw new HadronException.InvalidArgument("missing model file " + file);
-      }
-      file = optimize(mv, config, file);
-      ModelConfig completed = withDefaultBatching(config, backend.complete(config, file, options));
-      loaded = backend.load(completed, file, options);
-      VersionMetrics vm = metrics.version(mv.modelName(), mv.versionString(), loaded.config().maxBatchSize(),
-          loaded.instances().stream().map(ModelInstance::device).toList());
-      ModelScheduler scheduler = ModelScheduler.start(mv.modelName(), mv.versionString(), loaded.config(),
-          loaded.instances(), schedulerOptions.withListener(vm));
-      vm.attach(scheduler);
-      mv.ready(loaded.config(), loaded, scheduler, vm);
-      metrics.versionLoaded(mv.modelName(), mv.versionString(), System.nanoTime() - start);
-      LOG.log(System.Logger.Level.INFO, String.format("model '%s' version %d ready on %s (%d instance(s), %.0f ms)",
-          mv.modelName(), mv.version(), backend.name(), loaded.instances().size(), (System.nanoTime() - start) / 1e6));
-    } catch (RuntimeException e) {
-      if (loaded != null) {
-        loaded.close();
-      }
-      String reason = e instanceof HadronException ? e.getMessage() : e.toString();
-      mv.failed(reason);
-      metrics.versionLoaded(mv.modelName(), mv.versionString(), System.nanoTime() - start);
-      LOG.log(System.Logger.Level.ERROR,
-          "model '" + mv.modelName() + "' version " + mv.version() + " not loaded: " + reason,
-          e instanceof HadronException ? null : e);
-    }
-  }
-
-  /**
-   * Applies {@code hadron.optimize} when the configuration asks for it and returns the file to
-   * serve: the optimized variant if its accuracy on warm-up inputs holds, else the original (the
-   * reason goes to the version's status and the log).
-   */
-  private Path optimize(ModelVersion mv, ModelConfig config, Path file) {
-    var spec = config.parameter(OPTIMIZE);
-    if (spec.isEmpty() || spec.get().isBlank()) {
-      return file;
-    }
-    double minCosine = LoadTimeOptimizer.DEFAULT_MIN_COSINE;
-    var min = config.parameter(OPTIMIZE_MIN_COSINE);
-    if (min.isPresent()) {
-      try {
-        minCosine = Double.parseDouble(min.get().trim());
-      } catch (NumberFormatException e) {
-        throw new HadronException.InvalidArgument("model '" + config.name() + "': parameter " + OPTIMIZE_MIN_COSINE
-            + " must be a number, got '" + min.get() + "'");
-      }
-    }
-    LoadTimeOptimizer.Result r = LoadTimeOptimizer.optimize(file, spec.get(), minCosine, optimizedCache);
-    String accuracy = r.accuracy() == null ? "no accuracy figures" : String.format(
-        "mean cosine %.5f, max abs error %.4g over %d input sets", r.accuracy().meanCosine(),
-        r.accuracy().maxAbsError(), r.accuracy().inputSets());
-    Optimization o = r.optimized()
-        ? new Optimization(r.spec(), true, accuracy + (r.cacheHit() ? " (cached)" : ""))
-        : new Optimization(r.spec(), false, r.reason());
-    mv.optimized(o);
-    LOG.log(r.optimized() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, String.format(
-        "model '%s' version %d: %s %s: %s", mv.modelName(), mv.version(), r.spec(),
-        r.optimized() ? "served" : "refused, serving the original", o.detail()));
-    return r.modelPath();
-  }
-
-  /**
-   * As Triton does: when auto-complete is what made a model batch (the file left max_batch_size at
-   * 0 and chose no scheduler), the dynamic batcher is enabled with its default settings.
-   */
-  static ModelConfig withDefaultBatching(ModelConfig declared, ModelConfig completed) {
-    if (declared.maxBatchSize() == 0 && completed.maxBatchSize() > 1 && completed.dynamicBatching().isEmpty()) {
-      return completed.toBuilder().dynamicBatching(DynamicBatching.DEFAULT).build();
-    }
-    return completed;
-  }
-
-  private static ModelConfig readConfig(Path dir, String name) {
-    Path file = dir.resolve(CONFIG_FILE);
-    ModelConfig config;
-    try {
-      config = Files.exists(file) ? ModelConfigParser.read(file, name) : ModelConfig.builder(name).build();
-    } catch (IOException e) {
-      throw new HadronException.InvalidArgument("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    if (!config.name().equals(name)) {
-      throw new HadronException.InvalidArgument(
-          file + ": name '" + config.name() + "' does not match the model directory '" + name + "'");
-    }
-    return config;
-  }
-
-  private Backend chooseBackend(ModelConfig config, Path dir) {
-    for (Backend b : backends) {
-      if ((!config.backend().isEmpty() && config.backend().equals(b.name()))
-          || (!config.platform().isEmpty() && b.platforms().contains(config.platform()))) {
-        return b;
-      }
-    }
-    if (!config.backend().isEmpty() || !config.platform().isEmpty()) {
-      throw new HadronException.Unsupported("model '" + config.name() + "': no backend serves platform '"
-          + config.platform() + "' / backend '" + config.backend() + "'; available: "
-          + backends.stream().map(Backend::name).toList());
-    }
-    try (Stream<Path> s = Files.walk(dir, 2)) {
-      List<String> files = s.map(p -> p.getFileName().toString()).toList();
-      for (Backend b : backends) {
-        if (files.contains(b.defaultModelFileName())) {
-          return b;
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    throw new HadronException.InvalidArgument("model '" + config.name() + "': cannot tell which backend serves it;"
-        + " set platform or backend in " + CONFIG_FILE + " or provide one of "
-        + backends.stream().map(Backend::defaultModelFileName).toList());
-  }
-
-  private static SortedSet<Long> versionsOnDisk(Path dir) {
-    SortedSet<Long> out = new TreeSet<>();
-    try (Stream<Path> s = Files.list(dir)) {
-      s.filter(Files::isDirectory).forEach(p -> {
-        String n = p.getFileName().toString();
-        if (n.matches("[0-9]{1,18}")) {
-          out.add(Long.parseLong(n));
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
   }
 
   /** Unloads every model, each draining its queue for up to {@link ModelScheduler#DEFAULT_DRAIN}. */

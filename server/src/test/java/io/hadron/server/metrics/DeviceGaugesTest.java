@@ -24,8 +24,8 @@ class DeviceGaugesTest {
     @Override
     public List<Sample> sample() {
       int n = samples.incrementAndGet();
-      return List.of(new Sample("gpu0", 80e9, n * (1 << 20), 1e9, 0.5),
-          new Sample("gpu1", 80e9, Double.NaN, 0, 0));
+      return List.of(new Sample("gpu0", 80e9, n * (1 << 20), 2e9, 1e9, 0.5),
+          new Sample("gpu1", 80e9, Double.NaN, 0, 0, 0));
     }
   }
 

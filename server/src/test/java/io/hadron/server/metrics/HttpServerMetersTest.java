@@ -79,11 +79,11 @@ class HttpServerMetersTest {
     serve(http, HttpMethod.POST, "/v2/models/:model/infer", 200);
     serve(http, HttpMethod.POST, "/v2/models/:model/infer", 503);
     serve(listener(8001), HttpMethod.POST, null, 200);
-    assertEquals(2, registry.get("hadron.http.server.requests").tags("server", "http", "method", "POST",
-        "route", "/v2/models/:model/infer", "code", "200").counter().count());
+    assertEquals(2, registry.get("hadron.http.server.request.duration").tags("server", "http", "method", "POST",
+        "route", "/v2/models/:model/infer", "code", "200").timer().count());
     assertEquals(1, registry.get("hadron.http.server.request.duration").tags("server", "http", "code", "503")
         .timer().count());
-    assertEquals(1, registry.get("hadron.http.server.requests").tags("server", "grpc", "route", "").counter().count());
+    assertEquals(1, registry.get("hadron.http.server.request.duration").tags("server", "grpc", "route", "").timer().count());
     assertEquals(0, registry.get("hadron.http.server.active.requests").tags("server", "http").gauge().value());
     Timer ok = registry.get("hadron.http.server.request.duration").tags("server", "http", "code", "200").timer();
     assertEquals(2, ok.count());
@@ -95,15 +95,15 @@ class HttpServerMetersTest {
     HttpServerMeters http = listener(8000);
     serve(http, HttpMethod.valueOf("BREW"), null, 405);
     serve(http, HttpMethod.valueOf("WHEN"), null, 405);
-    assertEquals(2, registry.get("hadron.http.server.requests").tags("method", "other", "code", "405")
-        .counter().count());
+    assertEquals(2, registry.get("hadron.http.server.request.duration").tags("method", "other", "code", "405")
+        .timer().count());
   }
 
   @Test
   void anUnnamedPortIsLabelledWithItsAddressAndAServerCreatedTwiceSharesItsMeters() {
     assertSame(listener(8000), listener(8000));
     serve(listener(9999), HttpMethod.GET, null, 200);
-    assertEquals(1, registry.get("hadron.http.server.requests").tags("server", "0.0.0.0:9999").counter().count());
+    assertEquals(1, registry.get("hadron.http.server.request.duration").tags("server", "0.0.0.0:9999").timer().count());
   }
 
   @Test
@@ -114,7 +114,7 @@ class HttpServerMetersTest {
     grpc.requestReset(e);
     grpc.responseEnd(e, new Response(200), 0);
     assertEquals(0, registry.get("hadron.http.server.active.requests").tags("server", "grpc").gauge().value());
-    assertEquals(0, registry.find("hadron.http.server.requests").tags("server", "grpc").counters().size());
+    assertEquals(0, registry.find("hadron.http.server.request.duration").tags("server", "grpc").timers().size());
   }
 
   @Test

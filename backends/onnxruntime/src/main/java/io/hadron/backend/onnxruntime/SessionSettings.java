@@ -3,6 +3,7 @@ package io.hadron.backend.onnxruntime;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import io.hadron.core.HadronException;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.BackendOptions;
@@ -24,6 +25,9 @@ import java.util.TreeMap;
  *       {@link OrtModelInstance} for what preallocation does.
  *   <li>{@code hadron.ort_config.<key>}: passed to ONNX Runtime as session configuration entry
  *       {@code <key>}, e.g. {@code hadron.ort_config.session.intra_op.allow_spinning = 0}.
+ *   <li>{@code hadron.cuda.<key>}: passed to the CUDA execution provider as option {@code <key>}
+ *       on GPU instances, e.g. {@code hadron.cuda.gpu_mem_limit} and {@code
+ *       hadron.cuda.arena_extend_strategy}, which the server sets from the model's memory budget.
  * </ul>
  *
  * <p>Immutable.
@@ -33,12 +37,14 @@ record SessionSettings(
     int interOpThreads,
     OptLevel optimization,
     boolean preallocateOutputs,
-    Map<String, String> ortConfig) {
+    Map<String, String> ortConfig,
+    Map<String, String> cudaOptions) {
   static final String INTRA_OP_THREADS = "intra_op_thread_count";
   static final String INTER_OP_THREADS = "inter_op_thread_count";
   static final String OPTIMIZATION_LEVEL = "hadron.graph_optimization_level";
   static final String PREALLOCATE_OUTPUTS = "hadron.preallocate_outputs";
   static final String ORT_CONFIG_PREFIX = "hadron.ort_config.";
+  static final String CUDA_PREFIX = "hadron.cuda.";
 
   private static final Map<String, OptLevel> LEVELS = Map.of(
       "disable", OptLevel.NO_OPT,
@@ -49,6 +55,7 @@ record SessionSettings(
 
   SessionSettings {
     ortConfig = Map.copyOf(ortConfig);
+    cudaOptions = Map.copyOf(cudaOptions);
   }
 
   /**
@@ -69,17 +76,23 @@ record SessionSettings(
     if (!pre.equals("true") && !pre.equals("false")) {
       throw invalid(model, PREALLOCATE_OUTPUTS, pre, "true or false");
     }
+    return new SessionSettings(intra, inter, level, pre.equals("true"), prefixed(config, ORT_CONFIG_PREFIX),
+        prefixed(config, CUDA_PREFIX));
+  }
+
+  /** The parameters under a prefix, keyed by the rest of their name. */
+  private static Map<String, String> prefixed(ModelConfig config, String prefix) {
     Map<String, String> entries = new TreeMap<>();
     config.parameters().forEach((k, v) -> {
-      if (k.startsWith(ORT_CONFIG_PREFIX)) {
-        String key = k.substring(ORT_CONFIG_PREFIX.length());
+      if (k.startsWith(prefix)) {
+        String key = k.substring(prefix.length());
         if (key.isEmpty()) {
-          throw invalid(model, k, v, "a key after the prefix");
+          throw invalid(config.name(), k, v, "a key after the prefix");
         }
         entries.put(key, v);
       }
     });
-    return new SessionSettings(intra, inter, level, pre.equals("true"), entries);
+    return entries;
   }
 
   /** Options for one session; the caller closes them once the session exists. */
@@ -97,7 +110,19 @@ record SessionSettings(
         o.addConfigEntry(e.getKey(), e.getValue());
       }
       if (placement.isGpu()) {
-        o.addCUDA(placement.gpu());
+        if (cudaOptions.isEmpty()) {
+          o.addCUDA(placement.gpu());
+        } else {
+          OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(placement.gpu());
+          try {
+            for (Map.Entry<String, String> e : cudaOptions.entrySet()) {
+              cuda.add(e.getKey(), e.getValue());
+            }
+            o.addCUDA(cuda);
+          } finally {
+            cuda.close();
+          }
+        }
       }
       return o;
     } catch (OrtException | RuntimeException e) {
