@@ -34,6 +34,8 @@ public final class ServerMetrics implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry;
   private final NanoClock clock;
+  /** The per-batch histograms of every version, published in the same scrape as the meters. */
+  private final HistogramCollector histograms = new HistogramCollector();
   private final ConcurrentHashMap<String, AtomicLong> memoryBytes = new ConcurrentHashMap<>();
   private final List<AutoCloseable> binders;
   /** Load duration of each version, by "model/version", read by its gauge. */
@@ -43,6 +45,9 @@ public final class ServerMetrics implements AutoCloseable {
     this.registry = registry;
     this.clock = clock;
     this.binders = binders;
+    if (registry != null) {
+      registry.getPrometheusRegistry().register(histograms);
+    }
   }
 
   /**
@@ -173,7 +178,7 @@ public final class ServerMetrics implements AutoCloseable {
         : new MicrometerVersionMeters(registry, model, version, maxBatchSize, instanceDevices, () -> {
           ModelScheduler s = scheduler.get();
           return s == null ? 0 : s.pendingRequests();
-        }, stats);
+        }, stats, histograms);
     return new VersionMetrics(clock, stats, meters, scheduler);
   }
 

@@ -69,6 +69,10 @@ public final class VersionMetrics implements SchedulerListener {
     scheduler.set(null);
   }
 
+  VersionMeters meters() {
+    return meters;
+  }
+
   /** Triton's statistics of this version, now. */
   public ModelStatistics statistics() {
     return stats.snapshot();

@@ -59,6 +59,10 @@ class VersionMetricsTest {
     return registry.get("hadron.request.failure").tags("model", "m", "version", "3", "reason", reason).counter();
   }
 
+  private BatchHistograms histograms() {
+    return ((MicrometerVersionMeters) m.meters()).histograms();
+  }
+
   private Timer timer(String name, String... tags) {
     return registry.get(name).tags("model", "m", "version", "3").tags(tags).timer();
   }
@@ -76,25 +80,29 @@ class VersionMetricsTest {
     assertEquals(List.of(new ModelStatistics.Batch(5, new ModelStatistics.Duration(1, 10),
         new ModelStatistics.Duration(1, 400), new ModelStatistics.Duration(1, 20))), s.batches());
 
-    Timer queue = timer("hadron.queue.duration");
+    BatchHistograms h = histograms();
+    BatchHistograms.Snapshot queue = h.queue();
     assertEquals(2, queue.count(), "one queue sample per request");
-    assertEquals(4_000, queue.totalTime(TimeUnit.NANOSECONDS));
-    Timer infer = timer("hadron.compute.infer.duration", "device", "gpu0");
+    assertEquals(4_000, queue.sum());
+    assertEquals(2, queue.counts()[0], "both below the first bound, 50 µs");
+    BatchHistograms.Snapshot infer = h.snapshot(BatchHistograms.Kind.INFER, "gpu0");
     assertEquals(1, infer.count(), "one compute sample per batch, on the instance's device");
-    assertEquals(400, infer.totalTime(TimeUnit.NANOSECONDS));
-    DistributionSummary size = registry.get("hadron.batch.size").tags("device", "gpu0").summary();
+    assertEquals(400, infer.sum());
+    assertEquals(0, h.snapshot(BatchHistograms.Kind.INFER, "cpu").count());
+    BatchHistograms.Snapshot size = h.snapshot(BatchHistograms.Kind.BATCH_SIZE, "gpu0");
     assertEquals(1, size.count());
-    assertEquals(5, size.totalAmount());
-    assertEquals(5, registry.get("hadron.inferences").tags("device", "gpu0").counter().count());
-    assertEquals(0, registry.get("hadron.executions").tags("device", "cpu").counter().count());
+    assertEquals(5, size.sum());
+    assertEquals(1, size.counts()[3], "5 rows fall in the bucket up to 8 (bounds 1, 2, 4, 8)");
+    assertEquals(5, registry.get("hadron.inferences").tags("device", "gpu0").functionCounter().count());
+    assertEquals(0, registry.get("hadron.executions").tags("device", "cpu").functionCounter().count());
   }
 
   @Test
   void instancesOnOneDeviceShareItsMeters() {
     m.onBatch(new Event(0, 1, new long[] {0}, 1, 1, 1, false));
     m.onBatch(new Event(2, 2, new long[] {0}, 1, 1, 1, false));
-    assertEquals(2, registry.get("hadron.executions").tags("device", "cpu").counter().count());
-    assertEquals(3, registry.get("hadron.inferences").tags("device", "cpu").counter().count());
+    assertEquals(2, registry.get("hadron.executions").tags("device", "cpu").functionCounter().count());
+    assertEquals(3, registry.get("hadron.inferences").tags("device", "cpu").functionCounter().count());
   }
 
   @Test
@@ -106,7 +114,7 @@ class VersionMetricsTest {
     assertEquals(0, s.inferenceCount());
     assertEquals(ModelStatistics.Duration.ZERO, s.queue());
     assertEquals(List.of(), s.batches());
-    assertEquals(0, timer("hadron.queue.duration").count());
+    assertEquals(0, histograms().queue().count());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.hadron.backend.onnxruntime;
 
+import io.hadron.core.spi.Placement;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
@@ -75,7 +76,7 @@ public final class OnnxRuntimeBackend implements Backend {
     }
     Path file = modelFile(name, modelFile);
     SessionSettings settings = SessionSettings.of(config, options);
-    List<Placement> placements = Placement.of(config);
+    List<Placement> placements = Placement.of(config, name());
     requireCuda(name, placements);
     OrtEnvironment env = Ort.env();
     List<OrtSession> sessions = new ArrayList<>(placements.size());

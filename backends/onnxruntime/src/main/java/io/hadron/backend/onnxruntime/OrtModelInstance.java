@@ -1,5 +1,6 @@
 package io.hadron.backend.onnxruntime;
 
+import io.hadron.core.spi.Placement;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;

@@ -1,5 +1,6 @@
 package io.hadron.backend.onnxruntime;
 
+import io.hadron.core.spi.Placement;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;

@@ -1,5 +1,6 @@
 package io.hadron.backend.pytorch;
 
+import io.hadron.core.spi.Placement;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -142,7 +143,7 @@ final class PtModelInstance implements ModelInstance {
 
   private NDArray toEngine(NDManager call, Tensor t) {
     NDArray a = call.create(t.data(), new Shape(t.shape()), TensorTypes.toDjl(t.datatype()));
-    return placement.isGpu() ? a.toDevice(placement.djlDevice(), false) : a;
+    return placement.isGpu() ? a.toDevice(PyTorchBackend.djlDevice(placement), false) : a;
   }
 
   private Tensor fromEngine(TensorConfig declared, NDArray a, long batch) {

@@ -1,5 +1,6 @@
 package io.hadron.backend.pytorch;
 
+import io.hadron.core.spi.Placement;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -87,7 +88,7 @@ public final class PyTorchBackend implements Backend {
     Path file = ModelFiles.resolve(name, modelFile);
     ModelFiles.Format format = ModelFiles.format(config, file);
     BlockFactory factory = format == ModelFiles.Format.DJL_PARAMETERS ? ModelFiles.factory(config) : null;
-    List<Placement> placements = Placement.of(config);
+    List<Placement> placements = Placement.of(config, name());
     Engine engine = Torch.engine(options);
     requireGpus(name, placements, engine);
     List<Model> models = new ArrayList<>(placements.size());
@@ -95,7 +96,7 @@ public final class PyTorchBackend implements Backend {
       AtomicBoolean closed = new AtomicBoolean();
       List<PtModelInstance> instances = new ArrayList<>(placements.size());
       for (Placement p : placements) {
-        Model model = Model.newInstance(name, p.djlDevice(), Torch.ENGINE_NAME);
+        Model model = Model.newInstance(name, djlDevice(p), Torch.ENGINE_NAME);
         models.add(model);
         if (factory == null) {
           ModelFiles.loadTorchScript(model, file);
@@ -123,6 +124,11 @@ public final class PyTorchBackend implements Backend {
       PtLoadedModel.closeModels(models, e);
       throw e;
     }
+  }
+
+  /** The DJL device of a placement. */
+  static ai.djl.Device djlDevice(Placement p) {
+    return p.isGpu() ? ai.djl.Device.gpu(p.gpu()) : ai.djl.Device.cpu();
   }
 
   private static void requireGpus(String model, List<Placement> placements, Engine engine) {

@@ -1,4 +1,4 @@
-package io.hadron.backend.onnxruntime;
+package io.hadron.core.spi;
 
 import io.hadron.core.HadronException;
 import io.hadron.core.config.InstanceGroup;
@@ -7,35 +7,37 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where one instance runs: the CPU, or one CUDA device.
+ * Where one instance of a model runs, the CPU or one CUDA device, by Triton's instance-group rules;
+ * the one reading of {@code instance_group} every backend shares.
  *
  * <p>Immutable.
  *
  * @param gpu the CUDA device ordinal, or {@code -1} for the CPU
  */
-record Placement(int gpu) {
-  static final Placement CPU = new Placement(-1);
+public record Placement(int gpu) {
+  public static final Placement CPU = new Placement(-1);
 
-  boolean isGpu() {
+  public boolean isGpu() {
     return gpu >= 0;
   }
 
   /** The metrics label: "cpu" or "gpu0". */
-  String device() {
+  public String device() {
     return isGpu() ? "gpu" + gpu : "cpu";
   }
 
   /**
    * One placement per instance the configuration asks for, in group order. As in Triton, a GPU
    * group places {@code count} instances on each of its GPUs. A group with no GPU list places them
-   * on device 0: this module cannot enumerate devices ("every visible GPU" needs device discovery
-   * that belongs to gpu-pool). KIND_AUTO without GPUs and KIND_CPU run on the CPU; no group at all
-   * means one CPU instance.
+   * on device 0 (the server's memory budget rewrites such a group to the device it chose before a
+   * backend sees it). KIND_AUTO without GPUs and KIND_CPU run on the CPU; no group at all means
+   * one CPU instance.
    *
+   * @param backend the backend's name, for the message refusing KIND_MODEL
    * @throws HadronException.InvalidArgument for a contradictory group
    * @throws HadronException.Unsupported for KIND_MODEL
    */
-  static List<Placement> of(ModelConfig config) {
+  public static List<Placement> of(ModelConfig config, String backend) {
     List<Placement> out = new ArrayList<>();
     for (InstanceGroup g : config.instanceGroups()) {
       String group = "model '" + config.name() + "': instance_group '" + g.name() + "'";
@@ -46,7 +48,7 @@ record Placement(int gpu) {
       }
       switch (g.kind()) {
         case KIND_MODEL -> throw new HadronException.Unsupported(
-            group + " is KIND_MODEL, which the onnxruntime backend does not support; "
+            group + " is KIND_MODEL, which the " + backend + " backend does not support; "
                 + "use KIND_CPU or KIND_GPU");
         case KIND_CPU -> {
           if (!g.gpus().isEmpty()) {
