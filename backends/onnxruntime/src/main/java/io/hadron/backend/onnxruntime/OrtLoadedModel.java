@@ -1,9 +1,9 @@
 package io.hadron.backend.onnxruntime;
 
-import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.hadron.core.HadronException;
 import io.hadron.core.config.ModelConfig;
+import io.hadron.core.spi.Closer;
 import io.hadron.core.spi.LoadedModel;
 import io.hadron.core.spi.ModelInstance;
 import java.util.List;
@@ -56,21 +56,10 @@ final class OrtLoadedModel implements LoadedModel {
    * with the rest suppressed in it.
    */
   static RuntimeException closeSessions(List<OrtSession> sessions, Throwable primary) {
-    HadronException.Internal failure = null;
+    Closer closer = new Closer(primary);
     for (OrtSession s : sessions) {
-      try {
-        s.close();
-      } catch (OrtException | RuntimeException e) {
-        if (primary != null) {
-          primary.addSuppressed(e);
-        } else if (failure == null) {
-          failure = new HadronException.Internal(
-              "closing an ONNX Runtime session failed: " + e.getMessage(), e);
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
+      closer.run("closing an ONNX Runtime session", s::close);
     }
-    return failure;
+    return closer.failure();
   }
 }

@@ -3,6 +3,7 @@ package io.hadron.backend.pytorch;
 import ai.djl.Model;
 import io.hadron.core.HadronException;
 import io.hadron.core.config.ModelConfig;
+import io.hadron.core.spi.Closer;
 import io.hadron.core.spi.LoadedModel;
 import io.hadron.core.spi.ModelInstance;
 import java.util.List;
@@ -55,31 +56,11 @@ final class PtLoadedModel implements LoadedModel {
    * HadronException.Internal} that is returned with the rest suppressed in it.
    */
   static RuntimeException closeModels(List<Model> models, Throwable primary) {
-    HadronException.Internal failure = null;
+    Closer closer = new Closer(primary);
     for (Model m : models) {
-      try {
-        m.close();
-      } catch (RuntimeException e) {
-        if (primary != null) {
-          primary.addSuppressed(e);
-        } else if (failure == null) {
-          failure = new HadronException.Internal("closing a PyTorch model failed: " + e.getMessage(), e);
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
+      closer.run("closing a PyTorch model", m::close);
     }
-    try {
-      Torch.emptyCudaCache();
-    } catch (RuntimeException e) {
-      if (primary != null) {
-        primary.addSuppressed(e);
-      } else if (failure == null) {
-        failure = new HadronException.Internal("emptying the CUDA cache failed: " + e.getMessage(), e);
-      } else {
-        failure.addSuppressed(e);
-      }
-    }
-    return failure;
+    closer.run("emptying the CUDA cache", Torch::emptyCudaCache);
+    return closer.failure();
   }
 }
