@@ -277,6 +277,11 @@ class ModelControlTest {
           .body());
       assertEquals(2, p.value("hadron_model_loads_total", "model", "b", "version", "1", "outcome", "ready"));
       assertEquals(404, infer(t, "nope").statusCode());
+      // A model directory added while the server runs is found by the first request for it.
+      model("d", "dynamic_batching { }");
+      HttpResponse<String> added = infer(t, "d");
+      assertEquals(200, added.statusCode(), added.body());
+      assertEquals("READY", states(t).get("d"));
       t.assertReady();
     }
   }

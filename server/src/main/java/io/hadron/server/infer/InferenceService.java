@@ -50,6 +50,13 @@ public final class InferenceService {
         return inferOnDemand(request, cancelled);
       }
       return CompletableFuture.failedFuture(e); // no version to count it against
+    } catch (HadronException.NotFound e) {
+      if (repository.loadsOnDemand() && repository.model(request.modelName()).isEmpty()) {
+        // Perhaps a model directory added since the repository was last read: loading on demand
+        // looks for it on disk, and answers 404 itself when it is not there either.
+        return inferOnDemand(request, cancelled);
+      }
+      return CompletableFuture.failedFuture(e);
     } catch (HadronException e) {
       return CompletableFuture.failedFuture(e);
     }
