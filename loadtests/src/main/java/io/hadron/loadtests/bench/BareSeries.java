@@ -49,9 +49,15 @@ final class BareSeries {
     return best(results.values());
   }
 
-  /** The best batch size of one round. */
+  /**
+   * The result, in one round, of the batch size that is best over all rounds added up. Not the
+   * round's own best: on a noisy machine the highest of several noisy rates overstates the engine
+   * (the maximum of samples is biased upwards), which would understate every ratio against it;
+   * the batch size is chosen on the most data, and the round compares like with like.
+   */
   BareResult best(int round) {
-    return best(rounds.get(round).values());
+    BareResult r = rounds.get(round).get(best().batch());
+    return r != null ? r : best(rounds.get(round).values());
   }
 
   private BareResult best(Collection<BareResult> candidates) {

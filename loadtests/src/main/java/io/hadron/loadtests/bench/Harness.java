@@ -132,13 +132,13 @@ public final class Harness {
   /** One model's part of a round: the bare engine at every batch size, then each series at each concurrency. */
   private void measure(String tag, int round, ServerProcess server, BareEngine engine, Workload w,
       BareSeries bare, List<Series> series) throws IOException, InterruptedException, OrtException {
-    double best = 0;
     for (int b = 1; b <= options.maxBatchSize(); b++) {
       BareResult r = engine.measure(w, b, options.bareWarmup(), options.bareMeasure(), server.cpu());
       bare.add(round, r);
-      best = Math.max(best, r.samplesPerSecond());
       printBare(tag, w.model(), r);
     }
+    // As the report does: the batch size best over the rounds so far, at its rate in this round.
+    double best = bare.best(round).samplesPerSecond();
     for (Series s : series) {
       for (int c : s.clients()) {
         ClosedLoopResult r = closedLoop(server, s.payload(), c);

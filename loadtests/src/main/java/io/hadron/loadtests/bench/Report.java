@@ -168,8 +168,9 @@ final class Report {
     sb.append("## Bare engine\n\nONNX Runtime in the harness's process, one caller, the same thread settings as "
         + "the server, the same inputs as the clients.\n\n").append(bare().markdown()).append('\n');
     sb.append("## Hadron, closed loop\n\nEach client sends its next request when the last is answered, over its "
-        + "own keep-alive HTTP/1.1 connection. `× bare best` is requests per second over the bare engine's best "
-        + "samples per second for the same model, taken in each round, and the median over the rounds that "
+        + "own keep-alive HTTP/1.1 connection. `× bare best` is requests per second over the bare engine's "
+        + "samples per second for the same model at its best batch size (the one best over all rounds added up, "
+        + "not each round's luckiest), taken in each round, and the median over the rounds that "
         + "other processes left alone (others' CPU at most "
         + fmt("%.0f%%", 100 * BenchRun.DISTURBED_SHARE) + " on both sides); the other columns add all rounds up. "
         + "Latency is client to client. CPU shares are of all cores: this client, the server, and whatever "
