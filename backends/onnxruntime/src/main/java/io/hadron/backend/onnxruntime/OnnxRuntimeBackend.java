@@ -1,6 +1,5 @@
 package io.hadron.backend.onnxruntime;
 
-import io.hadron.core.spi.Placement;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
@@ -9,7 +8,9 @@ import io.hadron.core.HadronException;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
+import io.hadron.core.spi.LoadedInstances;
 import io.hadron.core.spi.LoadedModel;
+import io.hadron.core.spi.Placement;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,13 +97,14 @@ public final class OnnxRuntimeBackend implements Backend {
         instances.add(new OrtModelInstance(name, env, sessions.get(i), placements.get(i), signature,
             config.batched(), settings.preallocateOutputs(), closed));
       }
-      return new OrtLoadedModel(config, instances, closed);
+      List<OrtSession> opened = List.copyOf(sessions);
+      return new LoadedInstances(config, instances, closed, primary -> OrtSessions.close(opened, primary));
     } catch (OrtException e) {
       HadronException mapped = Ort.loadFailure(name, file, e);
-      OrtLoadedModel.closeSessions(sessions, mapped);
+      OrtSessions.close(sessions, mapped);
       throw mapped;
     } catch (RuntimeException | Error e) {
-      OrtLoadedModel.closeSessions(sessions, e);
+      OrtSessions.close(sessions, e);
       throw e;
     }
   }

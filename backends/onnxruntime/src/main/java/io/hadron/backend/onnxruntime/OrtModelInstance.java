@@ -1,6 +1,5 @@
 package io.hadron.backend.onnxruntime;
 
-import io.hadron.core.spi.Placement;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -11,6 +10,7 @@ import io.hadron.core.HadronException;
 import io.hadron.core.Shapes;
 import io.hadron.core.Tensor;
 import io.hadron.core.spi.ModelInstance;
+import io.hadron.core.spi.Placement;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -77,10 +77,6 @@ final class OrtModelInstance implements ModelInstance {
   @Override
   public String device() {
     return placement.device();
-  }
-
-  OrtSession session() {
-    return session;
   }
 
   @Override

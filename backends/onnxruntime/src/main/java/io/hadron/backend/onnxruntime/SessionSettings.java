@@ -1,6 +1,5 @@
 package io.hadron.backend.onnxruntime;
 
-import io.hadron.core.spi.Placement;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
@@ -8,6 +7,7 @@ import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import io.hadron.core.HadronException;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.BackendOptions;
+import io.hadron.core.spi.Placement;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;

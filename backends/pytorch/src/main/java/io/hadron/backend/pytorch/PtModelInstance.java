@@ -1,6 +1,5 @@
 package io.hadron.backend.pytorch;
 
-import io.hadron.core.spi.Placement;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -15,6 +14,7 @@ import io.hadron.core.Shapes;
 import io.hadron.core.Tensor;
 import io.hadron.core.config.TensorConfig;
 import io.hadron.core.spi.ModelInstance;
+import io.hadron.core.spi.Placement;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -66,10 +66,6 @@ final class PtModelInstance implements ModelInstance {
   @Override
   public String device() {
     return placement.device();
-  }
-
-  Model model() {
-    return model;
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.hadron.backend.pytorch;
 
-import io.hadron.core.spi.Placement;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -8,7 +7,9 @@ import io.hadron.core.HadronException;
 import io.hadron.core.config.ModelConfig;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
+import io.hadron.core.spi.LoadedInstances;
 import io.hadron.core.spi.LoadedModel;
+import io.hadron.core.spi.Placement;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -105,23 +106,24 @@ public final class PyTorchBackend implements Backend {
         }
         instances.add(new PtModelInstance(name, model, p, signature, config.batched(), closed));
       }
-      return new PtLoadedModel(config, instances, closed);
+      List<Model> opened = List.copyOf(models);
+      return new LoadedInstances(config, instances, closed, primary -> PtModels.close(opened, primary));
     } catch (IOException | MalformedModelException e) {
       HadronException mapped = new HadronException.InvalidArgument(
           "model '" + name + "': PyTorch cannot load " + file + ": " + e.getMessage(), e);
-      PtLoadedModel.closeModels(models, mapped);
+      PtModels.close(models, mapped);
       throw mapped;
     } catch (HadronException e) {
-      PtLoadedModel.closeModels(models, e);
+      PtModels.close(models, e);
       throw e;
     } catch (RuntimeException e) {
       // ai.djl.engine.EngineException: libtorch refused the file (bad TorchScript, missing operator).
       HadronException mapped = new HadronException.InvalidArgument(
           "model '" + name + "': PyTorch cannot load " + file + ": " + e.getMessage(), e);
-      PtLoadedModel.closeModels(models, mapped);
+      PtModels.close(models, mapped);
       throw mapped;
     } catch (Error e) {
-      PtLoadedModel.closeModels(models, e);
+      PtModels.close(models, e);
       throw e;
     }
   }
