@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *       deadline), {@value SchedulerLoop#EXPIRE_PER_CYCLE} expiries and {@value
  *       BatchFormer#MAX_DROPS_PER_SCAN} drops per scan, and O(max_batch_size) per batch formed.
  *   <li><b>Instance threads</b> ({@code <model>/<version>/instance-<i>}, one platform thread per
- *       {@link ModelInstance}, which stays confined to it) assemble, execute, return buffers and
+ *       {@link ModelInstance}, which stays confined to it; each first runs the options' {@link
+ *       SchedulerOptions#instanceThreadSetup}) assemble, execute, return buffers and
  *       take their next batch or report themselves free. With nothing else waiting they then
  *       slice the outputs and complete the futures themselves, the shortest path for a lone client.
  *   <li><b>The completer thread</b> ({@code <model>/<version>/completer}) slices and completes for
@@ -176,15 +177,29 @@ public final class ModelScheduler implements AutoCloseable {
         policy, mailbox, options.pool(), options.clock(), listener, ready, finisher, completer);
     this.workers = new Worker[instances.size()];
     String prefix = modelName + "/" + version + "/";
+    Runnable setup = options.instanceThreadSetup();
     for (int i = 0; i < workers.length; i++) {
       Worker w = new Worker(i, Objects.requireNonNull(instances.get(i), "instance " + i), shared);
-      w.thread = Thread.ofPlatform().name(prefix + "instance-" + i).daemon(true).unstarted(w);
+      w.thread = Thread.ofPlatform().name(prefix + "instance-" + i).daemon(true).unstarted(() -> {
+        setUp(setup);
+        w.run();
+      });
       workers[i] = w;
     }
     SchedulerLoop loop =
         new SchedulerLoop(policy, mailbox, options.clock(), listener, inFlight, batchSeq, ready, workers);
     this.schedulerThread = Thread.ofPlatform().name(prefix + "scheduler").daemon(true).unstarted(loop);
     this.completerThread = Thread.ofPlatform().name(prefix + "completer").daemon(true).unstarted(completer);
+  }
+
+  /** Runs the server's set-up of an instance thread; a failure costs the set-up, never the instance. */
+  private static void setUp(Runnable setup) {
+    try {
+      setup.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "instance thread set-up failed on " + Thread.currentThread().getName()
+          + "; the instance serves without it", e);
+    }
   }
 
   /**

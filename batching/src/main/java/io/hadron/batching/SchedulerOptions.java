@@ -10,9 +10,13 @@ import java.util.Objects;
  * @param listener receives per-batch and per-rejection events for metrics
  * @param withoutDynamicBatching what a model with {@code max_batch_size > 0} but no {@code
  *     dynamic_batching} block gets
+ * @param instanceThreadSetup runs first on every instance thread, before it takes any work: where the
+ *     server gives the threads that run engines their CPU scheduling class. It must not throw; if it
+ *     does, the failure is logged and the instance serves anyway
  */
 public record SchedulerOptions(
-    NanoClock clock, BufferPool pool, SchedulerListener listener, WithoutDynamicBatching withoutDynamicBatching) {
+    NanoClock clock, BufferPool pool, SchedulerListener listener, WithoutDynamicBatching withoutDynamicBatching,
+    Runnable instanceThreadSetup) {
 
   /**
    * The treatment of a batching model whose configuration has no {@code dynamic_batching} block.
@@ -34,29 +38,37 @@ public record SchedulerOptions(
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(withoutDynamicBatching, "withoutDynamicBatching");
+    Objects.requireNonNull(instanceThreadSetup, "instanceThreadSetup");
   }
 
-  /** The system clock, the shared default direct-buffer pool, no listener, Triton's behaviour. */
+  /**
+   * The system clock, the shared default direct-buffer pool, no listener, Triton's behaviour, and
+   * instance threads left as they are created.
+   */
   public static SchedulerOptions defaults() {
     return new SchedulerOptions(
         NanoClock.SYSTEM, DefaultPool.INSTANCE, SchedulerListener.NOOP,
-        WithoutDynamicBatching.ONE_REQUEST_PER_EXECUTION);
+        WithoutDynamicBatching.ONE_REQUEST_PER_EXECUTION, () -> {});
   }
 
   public SchedulerOptions withClock(NanoClock v) {
-    return new SchedulerOptions(v, pool, listener, withoutDynamicBatching);
+    return new SchedulerOptions(v, pool, listener, withoutDynamicBatching, instanceThreadSetup);
   }
 
   public SchedulerOptions withPool(BufferPool v) {
-    return new SchedulerOptions(clock, v, listener, withoutDynamicBatching);
+    return new SchedulerOptions(clock, v, listener, withoutDynamicBatching, instanceThreadSetup);
   }
 
   public SchedulerOptions withListener(SchedulerListener v) {
-    return new SchedulerOptions(clock, pool, v, withoutDynamicBatching);
+    return new SchedulerOptions(clock, pool, v, withoutDynamicBatching, instanceThreadSetup);
   }
 
   public SchedulerOptions withWithoutDynamicBatching(WithoutDynamicBatching v) {
-    return new SchedulerOptions(clock, pool, listener, v);
+    return new SchedulerOptions(clock, pool, listener, v, instanceThreadSetup);
+  }
+
+  public SchedulerOptions withInstanceThreadSetup(Runnable v) {
+    return new SchedulerOptions(clock, pool, listener, withoutDynamicBatching, v);
   }
 
   /** Created on first use, so a server that brings its own pool never allocates this one. */

@@ -541,6 +541,47 @@ class ModelSchedulerTest {
   }
 
   @Test
+  void instanceThreadSetUpRunsOnEachInstanceThreadBeforeItsFirstBatch() throws Exception {
+    ThreadLocal<Boolean> setUp = ThreadLocal.withInitial(() -> false);
+    List<String> setUpThreads = Collections.synchronizedList(new ArrayList<>());
+    List<Boolean> setUpBeforeRun = Collections.synchronizedList(new ArrayList<>());
+    FakeInstance inst = new FakeInstance();
+    ModelInstance checking = new ModelInstance() {
+      @Override
+      public String device() {
+        return inst.device();
+      }
+
+      @Override
+      public List<Tensor> execute(List<Tensor> inputs, List<String> outputNames) {
+        setUpBeforeRun.add(setUp.get());
+        return inst.execute(inputs, outputNames);
+      }
+    };
+    Runnable setUpHook = () -> {
+      setUp.set(true);
+      setUpThreads.add(Thread.currentThread().getName());
+    };
+    ModelScheduler s = start(config(4, dynamic(List.of(), 0)),
+        options(clock).withInstanceThreadSetup(setUpHook), checking);
+    inst.open();
+    assertOwnOutput(7, 1, 2, await(s.submit(request(7, 1))));
+    assertEquals(List.of(true), setUpBeforeRun);
+    assertEquals(List.of("m/1/instance-0"), setUpThreads);
+  }
+
+  @Test
+  void anInstanceWhoseThreadSetUpFailsStillServes() throws Exception {
+    FakeInstance inst = new FakeInstance();
+    inst.open();
+    ModelScheduler s = start(config(4, dynamic(List.of(), 0)), options(clock).withInstanceThreadSetup(() -> {
+      throw new IllegalStateException("no scheduling class for you");
+    }), inst);
+    assertOwnOutput(3, 2, 2, await(s.submit(request(3, 2))));
+    assertEquals("m/1/instance-0", inst.executions().get(0).thread());
+  }
+
+  @Test
   void listenerReadsEachRequestsQueueTimeAndTheEngineTimeOfItsBatch() throws Exception {
     FakeInstance inst = new FakeInstance();
     // The engine call takes 3 ms of fake time, so that it is told apart from the queue wait.

@@ -3,6 +3,7 @@ package io.hadron.server;
 import io.hadron.batching.BufferPool;
 import io.hadron.batching.NanoClock;
 import io.hadron.batching.SchedulerOptions;
+import io.hadron.server.cpu.EngineThreads;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
 import io.hadron.core.spi.DeviceMetricsSource;
@@ -106,10 +107,12 @@ public final class HadronServer implements AutoCloseable {
         staging.release(buffer);
       }
     };
+    EngineThreads engineThreads = EngineThreads.create(config.engineThreadPolicy());
     ModelRepository repository = new ModelRepository(
-        root, backends, options, SchedulerOptions.defaults().withPool(batchBuffers), metrics,
+        root, backends, options,
+        SchedulerOptions.defaults().withPool(batchBuffers).withInstanceThreadSetup(engineThreads::enter), metrics,
         BundledModels.defaultDirectory().resolveSibling("optimized-models"), config.modelLoadThreads(),
-        config.modelControl(), memory);
+        config.modelControl(), memory, engineThreads);
     Vertx vertx = metrics.newVertx(listenerNames(config));
     CompletableFuture<Void> load;
     try {

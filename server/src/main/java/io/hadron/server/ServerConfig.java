@@ -1,5 +1,6 @@
 package io.hadron.server;
 
+import io.hadron.server.cpu.EngineThreadPolicy;
 import io.hadron.server.repository.ModelControl;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,7 @@ import java.util.regex.Pattern;
  * @param gpuMemoryFraction the fraction of each GPU's memory models may take together
  * @param pytorchCacheDir where the PyTorch engine's native libraries are unpacked (empty = the
  *     engine's default under the temp directory)
+ * @param engineThreadPolicy the CPU scheduling class of the threads that run engines
  */
 public record ServerConfig(
     Optional<Path> modelRepository,
@@ -61,7 +63,8 @@ public record ServerConfig(
     Duration onDemandTimeout,
     long hostMemoryBudget,
     double gpuMemoryFraction,
-    Optional<Path> pytorchCacheDir) {
+    Optional<Path> pytorchCacheDir,
+    EngineThreadPolicy engineThreadPolicy) {
 
   public static final long DEFAULT_MAX_REQUEST_BYTES = 64L * 1024 * 1024;
   /** gRPC's own ceiling (a message length is a 32-bit field), and Triton's default. */
@@ -124,6 +127,7 @@ public record ServerConfig(
       throw new IllegalArgumentException("--gpu-memory-fraction must be more than 0 and at most 1, got "
           + gpuMemoryFraction);
     }
+    java.util.Objects.requireNonNull(engineThreadPolicy, "engineThreadPolicy");
   }
 
   private static void notNegative(String flag, Duration d) {
@@ -203,6 +207,7 @@ public record ServerConfig(
     private long hostMemoryBudget;
     private double gpuMemoryFraction = DEFAULT_GPU_MEMORY_FRACTION;
     private Optional<Path> pytorchCacheDir = Optional.empty();
+    private EngineThreadPolicy engineThreadPolicy = EngineThreadPolicy.IDLE;
 
     public Builder() {}
 
@@ -227,6 +232,7 @@ public record ServerConfig(
       hostMemoryBudget = c.hostMemoryBudget;
       gpuMemoryFraction = c.gpuMemoryFraction;
       pytorchCacheDir = c.pytorchCacheDir;
+      engineThreadPolicy = c.engineThreadPolicy;
     }
 
     public Builder modelRepository(Optional<Path> v) { modelRepository = v; return this; }
@@ -250,13 +256,14 @@ public record ServerConfig(
     public Builder hostMemoryBudget(long v) { hostMemoryBudget = v; return this; }
     public Builder gpuMemoryFraction(double v) { gpuMemoryFraction = v; return this; }
     public Builder pytorchCacheDir(Optional<Path> v) { pytorchCacheDir = v; return this; }
+    public Builder engineThreadPolicy(EngineThreadPolicy v) { engineThreadPolicy = v; return this; }
 
     /** @throws IllegalArgumentException naming the flag and value at fault */
     public ServerConfig build() {
       return new ServerConfig(modelRepository, host, httpPort, maxRequestBytes, intraOpThreads, interOpThreads,
           defaultMaxBatchSize, modelLoadThreads, grpcPort, grpcMaxMessageBytes, metrics, metricsPort,
           shutdownDelay, shutdownTimeout, modelControl, loadModels, onDemandTimeout, hostMemoryBudget,
-          gpuMemoryFraction, pytorchCacheDir);
+          gpuMemoryFraction, pytorchCacheDir, engineThreadPolicy);
     }
   }
 
@@ -298,6 +305,11 @@ public record ServerConfig(
         --gpu-memory-fraction X     fraction of each GPU's memory models may take (default 0.9)
         --pytorch-cache-dir DIR     where PyTorch's native libraries are unpacked
                                     (default <tmpdir>/hadron-<user>/pytorch)
+        --engine-thread-policy POLICY
+                                    CPU class of the threads that run engines: idle (default, Linux
+                                    SCHED_IDLE: event loops and the rest of the server preempt the
+                                    engines at once, which keeps refusals and small answers fast
+                                    while batches run) or normal (equal shares with every thread)
         --help                      print this and exit
       Flags take their value as the next argument or after '=' (--http-port=8080).
       Every flag can also be set by an environment variable named after it (--http-port as
@@ -414,6 +426,7 @@ public record ServerConfig(
       case "--host-memory-budget" -> b.hostMemoryBudget(sizeFlag(flag, value));
       case "--gpu-memory-fraction" -> b.gpuMemoryFraction(doubleFlag(flag, value));
       case "--pytorch-cache-dir" -> b.pytorchCacheDir(Optional.of(Path.of(value)));
+      case "--engine-thread-policy" -> b.engineThreadPolicy(EngineThreadPolicy.parse(flag, value));
       default -> throw new IllegalArgumentException("unknown flag '" + flag + "' (see --help)");
     }
   }

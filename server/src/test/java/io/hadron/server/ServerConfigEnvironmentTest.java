@@ -20,7 +20,7 @@ class ServerConfigEnvironmentTest {
   /** A value other than the default for each kind of flag argument named in the usage text. */
   private static final Map<String, String> SAMPLE = Map.of(
       "DIR", "/srv/models", "ADDR", "127.0.0.1", "N", "7", "BYTES", "3m", "BOOL", "false", "DURATION", "9s",
-      "MODE", "explicit", "NAME", "simple", "X", "0.5");
+      "MODE", "explicit", "NAME", "simple", "X", "0.5", "POLICY", "normal");
   /** Flags that only mean something together with another: the other, as flag and value. */
   private static final Map<String, List<String>> NEEDS = Map.of(
       "--load-model", List.of("--model-control-mode", "explicit"));

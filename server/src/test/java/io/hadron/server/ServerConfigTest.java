@@ -15,6 +15,15 @@ class ServerConfigTest {
     assertEquals(64L << 20, c.maxRequestBytes());
     assertTrue(c.modelRepository().isEmpty());
     assertEquals(4, c.defaultMaxBatchSize());
+    assertEquals(io.hadron.server.cpu.EngineThreadPolicy.IDLE, c.engineThreadPolicy());
+  }
+
+  @Test
+  void engineThreadPolicyFlagParsesAndABadValueIsNamed() {
+    assertEquals(io.hadron.server.cpu.EngineThreadPolicy.NORMAL,
+        ServerConfig.parse("--engine-thread-policy", "normal").engineThreadPolicy());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--engine-thread-policy", "rt"))
+        .getMessage().contains("--engine-thread-policy"));
   }
 
   @Test

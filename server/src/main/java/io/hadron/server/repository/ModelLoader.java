@@ -10,6 +10,7 @@ import io.hadron.core.spi.BackendOptions;
 import io.hadron.core.spi.LoadedModel;
 import io.hadron.core.spi.ModelInstance;
 import io.hadron.quantization.optimize.LoadTimeOptimizer;
+import io.hadron.server.cpu.EngineThreads;
 import io.hadron.server.config.ModelConfigParser;
 import io.hadron.server.metrics.ServerMetrics;
 import io.hadron.server.metrics.VersionMetrics;
@@ -25,7 +26,8 @@ import java.util.stream.Stream;
 /**
  * Turns a model directory into loaded versions: reads {@code config.pbtxt}, picks the backend,
  * selects versions by the version policy, applies load-time optimization, completes the
- * configuration, makes room in the memory budget, loads the engine and starts the scheduler.
+ * configuration, makes room in the memory budget, loads the engine (on a thread in the engines' CPU
+ * class, see {@link EngineThreads}) and starts the scheduler.
  *
  * <p>Thread-safe: immutable references to thread-safe collaborators; the repository makes sure
  * one model is loaded or unloaded by one thread at a time.
@@ -44,15 +46,17 @@ final class ModelLoader {
   private final ServerMetrics metrics;
   private final Path optimizedCache;
   private final ModelMemory memory;
+  private final EngineThreads engineThreads;
 
   ModelLoader(List<Backend> backends, BackendOptions options, SchedulerOptions schedulerOptions,
-      ServerMetrics metrics, Path optimizedCache, ModelMemory memory) {
+      ServerMetrics metrics, Path optimizedCache, ModelMemory memory, EngineThreads engineThreads) {
     this.backends = List.copyOf(backends);
     this.options = options;
     this.schedulerOptions = schedulerOptions;
     this.metrics = metrics;
     this.optimizedCache = optimizedCache;
     this.memory = memory;
+    this.engineThreads = engineThreads;
   }
 
   /** What a model directory asks for: its configuration, backend and the versions to serve. */
@@ -92,7 +96,9 @@ final class ModelLoader {
       completed = reservation.placed(completed);
       ModelConfig toLoad = completed;
       Path fileToLoad = file;
-      loaded = reservation.measure(() -> backend.load(toLoad, fileToLoad, options));
+      // On a thread in the engines' CPU class, so that the threads the engine starts inherit it.
+      loaded = reservation.measure(() -> engineThreads.callIn(mv.modelName() + "/" + mv.versionString() + "/engine",
+          () -> backend.load(toLoad, fileToLoad, options)));
       // A version reloaded (after an unload or an eviction) keeps the metrics of its first load, so
       // that its counters continue rather than restart and Prometheus sees one series.
       LoadedModel l = loaded;

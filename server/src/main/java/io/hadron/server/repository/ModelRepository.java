@@ -2,6 +2,7 @@ package io.hadron.server.repository;
 
 import io.hadron.batching.ModelScheduler;
 import io.hadron.batching.SchedulerOptions;
+import io.hadron.server.cpu.EngineThreads;
 import io.hadron.core.HadronException;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
@@ -60,15 +61,19 @@ public final class ModelRepository implements AutoCloseable {
    * @param schedulerOptions what every version's scheduler gets, apart from its listener: each
    *     version listens with its own {@link VersionMetrics}
    * @param memory the budget loads reserve in; it evicts through this repository
+   * @param engineThreads the CPU class engine loads run in (the instance threads get theirs through
+   *     {@code schedulerOptions})
    */
   public ModelRepository(
       Path root, List<Backend> backends, BackendOptions options, SchedulerOptions schedulerOptions,
-      ServerMetrics metrics, Path optimizedCache, int loadThreads, ModelControl control, ModelMemory memory) {
+      ServerMetrics metrics, Path optimizedCache, int loadThreads, ModelControl control, ModelMemory memory,
+      EngineThreads engineThreads) {
     this.root = root;
     this.control = control;
     this.metrics = metrics;
     this.memory = memory;
-    this.loader = new ModelLoader(backends, options, schedulerOptions, metrics, optimizedCache, memory);
+    this.loader =
+        new ModelLoader(backends, options, schedulerOptions, metrics, optimizedCache, memory, engineThreads);
     this.loaders = Executors.newFixedThreadPool(loadThreads, namedThreads("hadron-model-loader-"));
     memory.attach(this);
   }
