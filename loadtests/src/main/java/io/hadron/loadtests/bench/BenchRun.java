@@ -22,6 +22,7 @@ import java.util.Map;
  * @param bare bare-engine results by model
  * @param series the closed-loop series
  * @param targetSeries the series the throughput target is judged on
+ * @param pairs the throughput target measured in alternating pairs; empty when none were asked for
  * @param capacity closed-loop throughput of the bounded model, the base of the overload rate
  * @param overload the open-loop overload
  */
@@ -35,6 +36,7 @@ record BenchRun(
     Map<String, BareSeries> bare,
     List<Series> series,
     Series targetSeries,
+    TargetPairs pairs,
     ClosedLoopResult capacity,
     OpenLoopResult overload) {
 

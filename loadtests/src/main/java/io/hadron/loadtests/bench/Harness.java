@@ -34,6 +34,8 @@ import java.util.Map;
  *       concurrency, and once over JSON; the bare engine on {@code simple}; Hadron on {@code simple}
  *       over binary and JSON at each concurrency. Closed loop throughout ({@link ClosedLoop}): every
  *       latency recorded, unanswered requests counted, this process's and the server's CPU time read.
+ *   <li>The throughput target in alternating pairs ({@link TargetPairs}): the bare engine on MiniLM at
+ *       every batch size, then Hadron at the target concurrency, a few seconds each, repeated.
  *   <li>Capacity of the bounded model (closed loop), then an open-loop overload at a multiple of it
  *       ({@link OpenLoop}): every request must be answered or rejected (503), rejections fast.
  *   <li>Stops the server, prints the tables, writes {@code README.md}-ready markdown and PNG plots.
@@ -94,6 +96,7 @@ public final class Harness {
         "--intra-op-threads", Integer.toString(options.intraOpThreads()),
         "--default-max-batch-size", Integer.toString(options.maxBatchSize())));
     serverArgs.addAll(options.serverArgs());
+    TargetPairs pairs = new TargetPairs(LoadTestRepository.MINILM);
     ClosedLoopResult capacity;
     OpenLoopResult overload;
     List<String> command;
@@ -113,6 +116,7 @@ public final class Harness {
         measure(tag, round - 1, server, bareSimple, simple, bare.get(LoadTestRepository.SIMPLE),
             series.subList(2, 4));
       }
+      measurePairs(server, bareMiniLm, miniLm, target, pairs);
       Payload bounded = Payload.binary(Workload.miniLm(LoadTestRepository.BOUNDED_MODEL, options.sequence()));
       int probeClients = Math.min(options.targetClients(), options.maxQueueSize());
       capacity = closedLoop(server, bounded, probeClients);
@@ -126,7 +130,7 @@ public final class Harness {
     }
     String loadAfter = Environment.loadAverage();
     return new BenchRun(env, options, command, loadBefore, loadAfter, System.nanoTime() - t0, bare, series,
-        target, capacity, overload);
+        target, pairs, capacity, overload);
   }
 
   /** One model's part of a round: the bare engine at every batch size, then each series at each concurrency. */
@@ -145,6 +149,24 @@ public final class Harness {
         s.add(round, r);
         printClosed(tag, s.label(), r, best);
       }
+    }
+  }
+
+  /** The throughput target in pairs, one right after the other; see {@link TargetPairs}. */
+  private void measurePairs(ServerProcess server, BareEngine engine, Workload w, Series target,
+      TargetPairs pairs) throws IOException, InterruptedException, OrtException {
+    for (int p = 0; p < options.targetPairs(); p++) {
+      String tag = "[pair " + (p + 1) + "/" + options.targetPairs() + "]";
+      List<BareResult> bare = new ArrayList<>();
+      for (int b = 1; b <= options.maxBatchSize(); b++) {
+        BareResult r = engine.measure(w, b, TargetPairs.BARE_WARMUP, TargetPairs.BARE_WINDOW, server.cpu());
+        bare.add(r);
+        printBare(tag, w.model(), r);
+      }
+      ClosedLoopResult served = ClosedLoop.run(server.target(), target.payload(), new ClosedLoop.Settings(
+          options.targetClients(), TargetPairs.WARMUP, TargetPairs.WINDOW, options.grace()), server.cpu());
+      pairs.add(p, bare, served);
+      printClosed(tag, target.label(), served, pairs.bareAt(p).samplesPerSecond());
     }
   }
 

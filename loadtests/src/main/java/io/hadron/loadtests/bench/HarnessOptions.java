@@ -28,6 +28,8 @@ import java.util.Locale;
  * @param miniLmClients concurrencies for MiniLM
  * @param simpleClients concurrencies for {@code simple}
  * @param targetClients the MiniLM concurrency the throughput target is judged at
+ * @param targetPairs how many alternating bare/Hadron pairs the throughput target is measured in
+ *     ({@link TargetPairs}); 0 judges it on the rounds alone
  * @param overloadFactor the overload offered, as a multiple of measured capacity
  * @param overloadDuration how long the overload is offered
  * @param maxQueueSize the bounded model's {@code max_queue_size}
@@ -53,6 +55,7 @@ record HarnessOptions(
     List<Integer> miniLmClients,
     List<Integer> simpleClients,
     int targetClients,
+    int targetPairs,
     double overloadFactor,
     Duration overloadDuration,
     int maxQueueSize,
@@ -81,6 +84,9 @@ record HarnessOptions(
         --minilm-clients LIST      MiniLM concurrencies (default 1,4,8,16,32)
         --simple-clients LIST      simple concurrencies (default 1,8,32,128)
         --target-clients N         concurrency of the MiniLM throughput target (default 16)
+        --target-pairs N           the throughput target is judged on N alternating pairs: the bare
+                                   engine at every batch size (2 s each), then Hadron (4 s), 0-20
+                                   (default 6; 0 judges it on the rounds alone)
         --overload-factor X        overload as a multiple of capacity, 1-10 (default 3)
         --overload-seconds S       overload duration (default 20)
         --max-queue-size N         bounded model's max_queue_size (default 16)
@@ -120,6 +126,7 @@ record HarnessOptions(
       throw new IllegalArgumentException("--target-clients " + targetClients + " is not among --minilm-clients "
           + miniLmClients);
     }
+    between("--target-pairs", targetPairs, 0, 20);
     if (!(overloadFactor >= 1 && overloadFactor <= 10)) {
       throw new IllegalArgumentException("--overload-factor must be between 1 and 10, got " + overloadFactor);
     }
@@ -131,13 +138,13 @@ record HarnessOptions(
     return new HarnessOptions(Path.of("server/target/hadron-server.jar"), Path.of("docs/benchmarks"),
         Path.of("loadtests/target/bench"), LoadTestRepository.defaultBundledDirectory(), 3, secs(1.5), secs(5),
         secs(10), secs(1), secs(3), Runtime.getRuntime().availableProcessors(), 4, 128, List.of(1, 4, 8, 16, 32),
-        List.of(1, 8, 32, 128), 16, 3.0, secs(20), 16, List.of(), List.of(), List.of());
+        List.of(1, 8, 32, 128), 16, 6, 3.0, secs(20), 16, List.of(), List.of(), List.of());
   }
 
   /** The settings of a short smoke run. */
   HarnessOptions quick() {
     return new HarnessOptions(serverJar, out, work, bundled, 1, secs(1), secs(2), grace, Duration.ZERO,
-        secs(1), intraOpThreads, maxBatchSize, sequence, miniLmClients, simpleClients, targetClients,
+        secs(1), intraOpThreads, maxBatchSize, sequence, miniLmClients, simpleClients, targetClients, 1,
         overloadFactor, secs(5), maxQueueSize, serverJvmArgs, serverArgs, ortConfig);
   }
 
@@ -188,6 +195,7 @@ record HarnessOptions(
         case "--minilm-clients" -> b.miniLmClients = listFlag(flag, value);
         case "--simple-clients" -> b.simpleClients = listFlag(flag, value);
         case "--target-clients" -> b.targetClients = intFlag(flag, value);
+        case "--target-pairs" -> b.targetPairs = intFlag(flag, value);
         case "--overload-factor" -> b.overloadFactor = doubleFlag(flag, value);
         case "--overload-seconds" -> b.overloadDuration = secondsFlag(flag, value);
         case "--max-queue-size" -> b.maxQueueSize = intFlag(flag, value);
@@ -209,7 +217,8 @@ record HarnessOptions(
     double bare = bareWarmup.toMillis() + bareMeasure.toMillis();
     double perRound = closed * (miniLmClients.size() + 1 + 2 * simpleClients.size()) + bare * 2 * maxBatchSize;
     double overload = 5_000 + overloadDuration.toMillis();
-    return Duration.ofMillis((long) (rounds * perRound + overload));
+    double pairs = TargetPairs.estimate(targetPairs, maxBatchSize).toMillis();
+    return Duration.ofMillis((long) (rounds * perRound + pairs + overload));
   }
 
   private static Duration secs(double s) {
@@ -295,6 +304,7 @@ record HarnessOptions(
     List<Integer> miniLmClients;
     List<Integer> simpleClients;
     int targetClients;
+    int targetPairs;
     double overloadFactor;
     Duration overloadDuration;
     int maxQueueSize;
@@ -319,6 +329,7 @@ record HarnessOptions(
       miniLmClients = o.miniLmClients;
       simpleClients = o.simpleClients;
       targetClients = o.targetClients;
+      targetPairs = o.targetPairs;
       overloadFactor = o.overloadFactor;
       overloadDuration = o.overloadDuration;
       maxQueueSize = o.maxQueueSize;
@@ -334,15 +345,15 @@ record HarnessOptions(
       server.addAll(moreServerArgs);
       return new HarnessOptions(serverJar, out, work, bundled, rounds, warmup, measure, grace, bareWarmup,
           bareMeasure, intraOpThreads, maxBatchSize, sequence, miniLmClients, simpleClients, targetClients,
-          overloadFactor, overloadDuration, maxQueueSize, jvm, server, ortConfig);
+          targetPairs, overloadFactor, overloadDuration, maxQueueSize, jvm, server, ortConfig);
     }
   }
 
   @Override
   public String toString() {
     return String.format(Locale.ROOT, "%d round(s), %.1f s warm-up + %.1f s per point, bare %.1f + %.1f s per batch"
-        + " size, intra-op threads %d, max batch %d, sequence %d", rounds, warmup.toMillis() / 1e3,
-        measure.toMillis() / 1e3, bareWarmup.toMillis() / 1e3, bareMeasure.toMillis() / 1e3, intraOpThreads,
-        maxBatchSize, sequence);
+        + " size, %d target pair(s), intra-op threads %d, max batch %d, sequence %d", rounds,
+        warmup.toMillis() / 1e3, measure.toMillis() / 1e3, bareWarmup.toMillis() / 1e3, bareMeasure.toMillis() / 1e3,
+        targetPairs, intraOpThreads, maxBatchSize, sequence);
   }
 }

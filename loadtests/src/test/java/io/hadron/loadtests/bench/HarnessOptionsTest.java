@@ -16,15 +16,18 @@ class HarnessOptionsTest {
     assertEquals(HarnessOptions.defaults(), o);
     assertEquals(Path.of("server/target/hadron-server.jar"), o.serverJar());
     assertEquals(List.of(1, 4, 8, 16, 32), o.miniLmClients());
-    // Ten minutes in all, start-up and grace periods included: measurement must leave room.
-    assertTrue(o.estimate().compareTo(Duration.ofMinutes(7)) < 0, o.estimate().toString());
+    assertEquals(6, o.targetPairs());
+    // Ten minutes in all, start-up and grace periods included (about 20 s on the benchmark machine):
+    // measurement must leave room.
+    assertTrue(o.estimate().compareTo(Duration.ofSeconds(510)) < 0, o.estimate().toString());
   }
 
   @Test
   void parsesEveryFlagBothWays() {
     HarnessOptions o = HarnessOptions.parse("--rounds", "3", "--seconds=2.5", "--minilm-clients", "2,16",
         "--simple-clients=1", "--target-clients", "2", "--server-arg=--metrics=false", "--server-jvm-arg",
-        "-Xmx1g", "--server-arg", "--model-load-threads=1", "--overload-factor", "2.5", "--out", "x/y");
+        "-Xmx1g", "--server-arg", "--model-load-threads=1", "--overload-factor", "2.5", "--out", "x/y",
+        "--target-pairs=0");
     assertEquals(3, o.rounds());
     assertEquals(Duration.ofMillis(2500), o.measure());
     assertEquals(List.of(2, 16), o.miniLmClients());
@@ -33,6 +36,7 @@ class HarnessOptionsTest {
     assertEquals(List.of("-Xmx1g"), o.serverJvmArgs());
     assertEquals(2.5, o.overloadFactor());
     assertEquals(Path.of("x/y"), o.out());
+    assertEquals(0, o.targetPairs());
   }
 
   @Test
@@ -40,6 +44,7 @@ class HarnessOptionsTest {
     HarnessOptions q = HarnessOptions.parse("--rounds", "2", "--quick");
     assertEquals(2, q.rounds());
     assertEquals(Duration.ofSeconds(2), q.measure());
+    assertEquals(1, q.targetPairs());
     assertTrue(q.estimate().compareTo(HarnessOptions.defaults().estimate()) < 0);
   }
 
@@ -54,6 +59,7 @@ class HarnessOptionsTest {
     assertMessage("--sequence needs a value", "--sequence");
     assertMessage("--overload-factor must be between 1 and 10, got 0.5", "--overload-factor", "0.5");
     assertMessage("--ort-config needs key=value, got 'spin'", "--ort-config", "spin");
+    assertMessage("--target-pairs must be between 0 and 20, got 21", "--target-pairs", "21");
   }
 
   @Test
