@@ -1,7 +1,6 @@
 package io.hadron.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -50,24 +49,26 @@ class EngineThreadClassTest {
       assertTrue(engine.stream().anyMatch(e -> e.name().equals(ENGINE)),
           "ONNX Runtime's intra-op thread, named after the thread that created the session: " + threads);
       assertTrue(engine.stream().allMatch(e -> e.policy() == IDLE), engine.toString());
-      List<ProcThreads.Entry> own = threads.stream()
-          .filter(e -> e.name().startsWith("vert.x-eventloo") || e.name().startsWith("idle-check/1/sc")
-              || e.name().startsWith("idle-check/1/co") || e.name().startsWith("hadron-model-lo"))
-          .toList();
-      assertFalse(own.isEmpty(), threads.toString());
-      assertTrue(own.stream().allMatch(e -> e.policy() == NORMAL), own.toString());
+      // Every other thread of the process keeps its class: the server's, the JVM's, the libraries'.
+      List<ProcThreads.Entry> others = threads.stream()
+          .filter(e -> !e.name().equals(INSTANCE) && !e.name().equals(ENGINE)).toList();
+      assertTrue(others.stream().anyMatch(e -> e.name().startsWith("vert.x-eventloo")), threads.toString());
+      assertTrue(others.stream().anyMatch(e -> e.name().startsWith("idle-check/1/sc")), threads.toString());
+      assertTrue(others.stream().allMatch(e -> e.policy() == NORMAL),
+          others.stream().filter(e -> e.policy() != NORMAL).toList().toString());
     }
   }
 
   @Test
-  void withTheNormalPolicyEveryThreadKeepsItsClass() throws Exception {
+  void withTheNormalPolicyTheServersThreadsAllKeepTheNormalClass() throws Exception {
     assumeTrue(ProcThreads.available(), "needs Linux /proc");
     try (TestServer t = start(EngineThreadPolicy.NORMAL)) {
       assertEquals(200, t.post("/v2/models/idle-check/infer", PrometheusEndpointTest.simpleRequest(1)).statusCode());
-      List<ProcThreads.Entry> engine = ProcThreads.all().stream()
-          .filter(e -> e.name().equals(INSTANCE)).toList();
-      assertEquals(1, engine.size());
-      assertEquals(NORMAL, engine.get(0).policy());
+      List<ProcThreads.Entry> threads = ProcThreads.all();
+      assertEquals(1, threads.stream().filter(e -> e.name().equals(INSTANCE)).count(), threads.toString());
+      List<ProcThreads.Entry> served = threads.stream().filter(e -> e.name().startsWith("idle-check/")
+          || e.name().startsWith("vert.x-") || e.name().startsWith("hadron-")).toList();
+      assertTrue(served.stream().allMatch(e -> e.policy() == NORMAL), served.toString());
     }
   }
 }

@@ -48,10 +48,19 @@ final class Report {
         : "median of undisturbed rounds";
     String roundsMeasured = fmt("%.3f× (%s; rounds: %s)", roundsRatio, basis, rounds);
     TargetPairs pairs = run.pairs();
-    double ratio = pairs.isEmpty() ? roundsRatio : pairs.ratio();
-    String measured = pairs.isEmpty() ? roundsMeasured : fmt("%.3f× (%d pairs added up, bare at batch %d; pairs: %s;"
-        + " the rounds read %s)", ratio, pairs.size(), pairs.bareBest().batch(), pairs.pairRatios().stream()
-        .map(r -> fmt("%.3f", r)).collect(Collectors.joining(", ")), roundsMeasured);
+    double ratio = pairs.isEmpty() ? roundsRatio : pairs.ratio(cores);
+    String measured = roundsMeasured;
+    if (!pairs.isEmpty()) {
+      List<Double> each = pairs.pairRatios(cores);
+      List<String> shown = new ArrayList<>();
+      for (int i = 0; i < each.size(); i++) {
+        shown.add(fmt("%.3f", each.get(i)) + (pairs.disturbed(i, cores) ? " (disturbed)" : ""));
+      }
+      int counted = pairs.counted(cores).size();
+      measured = fmt("%.3f× (%s added up, bare at batch %d; pairs: %s; the rounds read %s)", ratio,
+          counted == pairs.size() ? pairs.size() + " pairs" : counted + " of " + pairs.size() + " pairs",
+          pairs.bareBest(cores).batch(), String.join(", ", shown), roundsMeasured);
+    }
     checks.add(new Check(fmt("MiniLM fp32, sequence %d, binary, %d clients: Hadron / bare ORT at its best batch",
         o.sequence(), o.targetClients()), fmt("≥ %.2f×", TARGET_RATIO), measured, ratio >= TARGET_RATIO));
     for (Series s : run.series()) {
@@ -120,17 +129,18 @@ final class Report {
     Table t = new Table("pair", "bare batch", "bare samples/s", "Hadron req/s", "ratio", "Hadron p99 ms",
         "others' CPU (bare / Hadron)");
     for (int i = 0; i < p.size(); i++) {
-      BareResult b = p.bareAt(i);
+      BareResult b = p.bareAt(i, cores);
       ClosedLoopResult h = p.servedAt(i);
-      t.row(Integer.toString(i + 1), Integer.toString(b.batch()), fmt("%.1f", b.samplesPerSecond()),
+      t.row(Integer.toString(i + 1) + (p.disturbed(i, cores) ? " (disturbed, not counted)" : ""),
+          Integer.toString(b.batch()), fmt("%.1f", b.samplesPerSecond()),
           fmt("%.1f", h.throughput()), fmt("%.3f", h.throughput() / b.samplesPerSecond()),
           ms(h.latencies().quantileMillis(0.99)), pct(b.othersCpuShare(cores)) + " / " + pct(h.othersCpuShare(cores)));
     }
     if (!p.isEmpty()) {
-      BareResult b = p.bareBest();
-      ClosedLoopResult h = p.served();
-      t.row("all", Integer.toString(b.batch()), fmt("%.1f", b.samplesPerSecond()), fmt("%.1f", h.throughput()),
-          fmt("%.3f", p.ratio()), ms(h.latencies().quantileMillis(0.99)),
+      BareResult b = p.bareBest(cores);
+      ClosedLoopResult h = p.served(cores);
+      t.row("counted", Integer.toString(b.batch()), fmt("%.1f", b.samplesPerSecond()), fmt("%.1f", h.throughput()),
+          fmt("%.3f", p.ratio(cores)), ms(h.latencies().quantileMillis(0.99)),
           pct(b.othersCpuShare(cores)) + " / " + pct(h.othersCpuShare(cores)));
     }
     return t;
@@ -208,10 +218,12 @@ final class Report {
       sb.append(fmt("## Throughput target, in pairs%n%nThe target's ratio: %d pairs, each the bare engine at every "
           + "batch size (%.1f s each after %.1f s of warm-up) and then Hadron, MiniLM binary at %d clients (%.0f s "
           + "after %.0f s), one right after the other so that both see the machine in the same state; Hadron's "
-          + "requests over all pairs against the bare engine's samples over all pairs at the batch size best over "
-          + "all pairs.%n%n", run.pairs().size(), TargetPairs.BARE_WINDOW.toMillis() / 1e3,
+          + "requests over the counted pairs against the bare engine's samples over them at the batch size best "
+          + "over them. A pair during which other processes took more than %.0f%% of the machine is not counted, "
+          + "unless none was left alone.%n%n", run.pairs().size(), TargetPairs.BARE_WINDOW.toMillis() / 1e3,
           TargetPairs.BARE_WARMUP.toMillis() / 1e3, o.targetClients(), TargetPairs.WINDOW.toMillis() / 1e3,
-          TargetPairs.WARMUP.toMillis() / 1e3)).append(pairs().markdown()).append('\n');
+          TargetPairs.WARMUP.toMillis() / 1e3, 100 * BenchRun.DISTURBED_SHARE)).append(pairs().markdown())
+          .append('\n');
     }
     sb.append(fmt("## Overload\n\nOpen loop on `%s` (MiniLM with `max_queue_size: %d`), requests evenly spaced, "
         + "latency from each request's scheduled time.%n%n", LoadTestRepository.BOUNDED_MODEL, o.maxQueueSize()))

@@ -15,7 +15,9 @@ import java.util.List;
  * second while batch 1 held still). A ratio of two measurements a minute apart then measures the
  * flip as much as the server, and three rounds are too few to average it out. Short windows that
  * alternate let both sides see the same mix of levels; adding them up weighs every window alike.
- * The rounds' per-round ratios are still reported beside it.
+ * As in the rounds, a pair during which other processes took more than a tenth of the machine is
+ * shown but not counted, unless every pair was. The rounds' per-round ratios are still reported
+ * beside it.
  *
  * <p>Confined to the harness's main thread.
  */
@@ -25,12 +27,12 @@ final class TargetPairs {
   static final Duration WARMUP = Duration.ofSeconds(1);
   static final Duration WINDOW = Duration.ofSeconds(4);
 
-  private final BareSeries bare;
+  private final String model;
+  private final List<List<BareResult>> bare = new ArrayList<>();
   private final List<ClosedLoopResult> hadron = new ArrayList<>();
-  private ClosedLoopResult hadronTotal;
 
   TargetPairs(String model) {
-    this.bare = new BareSeries(model);
+    this.model = model;
   }
 
   /** Wall time of {@code pairs} pairs at batch sizes 1..{@code maxBatch}, warm-ups included. */
@@ -43,9 +45,11 @@ final class TargetPairs {
     if (pair != hadron.size()) {
       throw new IllegalArgumentException("pair " + pair + " added after " + hadron.size() + " pairs");
     }
-    bareResults.forEach(r -> bare.add(pair, r));
+    if (bareResults.isEmpty()) {
+      throw new IllegalArgumentException("pair " + pair + " has no bare results");
+    }
+    bare.add(List.copyOf(bareResults));
     hadron.add(served);
-    hadronTotal = hadronTotal == null ? served : hadronTotal.plus(served);
   }
 
   int size() {
@@ -56,39 +60,82 @@ final class TargetPairs {
     return hadron.isEmpty();
   }
 
-  /** The bare engine over all pairs at its best batch size. */
-  BareResult bareBest() {
-    return bare.best();
+  /**
+   * Whether other processes took more than {@link BenchRun#DISTURBED_SHARE} of the machine during
+   * pair {@code i}, on either side: the rule the rounds follow.
+   */
+  boolean disturbed(int i, int cores) {
+    double others = nanToZero(hadron.get(i).othersCpuShare(cores));
+    for (BareResult r : bare.get(i)) {
+      others = Math.max(others, nanToZero(r.othersCpuShare(cores)));
+    }
+    return others > BenchRun.DISTURBED_SHARE;
   }
 
-  /** Hadron over all pairs. */
-  ClosedLoopResult served() {
-    if (hadronTotal == null) {
+  /** The pairs the target counts: those other processes left alone, or every pair when none was. */
+  List<Integer> counted(int cores) {
+    List<Integer> quiet = new ArrayList<>();
+    for (int i = 0; i < size(); i++) {
+      if (!disturbed(i, cores)) {
+        quiet.add(i);
+      }
+    }
+    if (!quiet.isEmpty()) {
+      return quiet;
+    }
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < size(); i++) {
+      all.add(i);
+    }
+    return all;
+  }
+
+  /** The bare engine over the counted pairs, at the batch size best over them. */
+  BareResult bareBest(int cores) {
+    BareSeries sum = new BareSeries(model);
+    for (int i : counted(cores)) {
+      bare.get(i).forEach(r -> sum.add(0, r));
+    }
+    return sum.best();
+  }
+
+  /** Hadron over the counted pairs. */
+  ClosedLoopResult served(int cores) {
+    ClosedLoopResult sum = null;
+    for (int i : counted(cores)) {
+      sum = sum == null ? hadron.get(i) : sum.plus(hadron.get(i));
+    }
+    if (sum == null) {
       throw new IllegalStateException("no pairs measured");
     }
-    return hadronTotal;
+    return sum;
   }
 
-  /** Hadron's throughput over all pairs, over the bare engine's at its best batch size over all pairs. */
-  double ratio() {
-    return served().throughput() / bareBest().samplesPerSecond();
+  /** The target's ratio: Hadron over the counted pairs, against the bare engine over them at its best. */
+  double ratio(int cores) {
+    return served(cores).throughput() / bareBest(cores).samplesPerSecond();
   }
 
-  /** Each pair's own ratio, at the batch size best over all pairs. */
-  List<Double> pairRatios() {
-    List<Double> out = new ArrayList<>();
-    for (int i = 0; i < hadron.size(); i++) {
-      out.add(hadron.get(i).throughput() / bare.best(i).samplesPerSecond());
-    }
-    return out;
-  }
-
-  /** Pair {@code i}: the bare result at the best batch size, and Hadron's. */
-  BareResult bareAt(int i) {
-    return bare.best(i);
+  /** Pair {@code i}'s bare result at the batch size best over the counted pairs. */
+  BareResult bareAt(int i, int cores) {
+    int batch = bareBest(cores).batch();
+    return bare.get(i).stream().filter(r -> r.batch() == batch).findFirst().orElseThrow();
   }
 
   ClosedLoopResult servedAt(int i) {
     return hadron.get(i);
+  }
+
+  /** Each pair's own ratio, at the batch size best over the counted pairs. */
+  List<Double> pairRatios(int cores) {
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < size(); i++) {
+      out.add(hadron.get(i).throughput() / bareAt(i, cores).samplesPerSecond());
+    }
+    return out;
+  }
+
+  private static double nanToZero(double v) {
+    return Double.isNaN(v) ? 0 : v;
   }
 }

@@ -81,9 +81,10 @@ class ReportTest {
     BenchRun run = withPairs(run(90, 200_000, 1_000_000, 0), new long[] {70, 80}, new long[] {40, 50},
         new long[] {79, 97});
     TargetPairs p = run.pairs();
-    assertEquals(2, p.bareBest().batch());
-    assertEquals(176.0 / 180, p.ratio(), 1e-12);
-    assertEquals(List.of(79.0 / 80, 97.0 / 100), p.pairRatios());
+    int cores = run.environment().cores();
+    assertEquals(2, p.bareBest(cores).batch());
+    assertEquals(176.0 / 180, p.ratio(cores), 1e-12);
+    assertEquals(List.of(79.0 / 80, 97.0 / 100), p.pairRatios(cores));
     Report.Check target = new Report(run).checks().get(0);
     assertTrue(target.met(), target.measured());
     assertTrue(target.measured().startsWith("0.978× (2 pairs added up, bare at batch 2; pairs: 0.988, 0.970;"
@@ -93,6 +94,20 @@ class ReportTest {
     String markdown = new Report(run).markdown();
     assertTrue(markdown.contains("## Throughput target, in pairs"), markdown);
     assertTrue(new Report(run).pairs().text().contains("0.978"), new Report(run).pairs().text());
+    assertTrue(new Report(run).pairs().text().contains("counted"), new Report(run).pairs().text());
+  }
+
+  @Test
+  void aPairOtherProcessesDisturbedIsShownButNotCounted() {
+    TargetPairs p = new TargetPairs(LoadTestRepository.MINILM);
+    p.add(0, List.of(new BareResult(1, 100, SECOND, Latencies.of(1), 0)), closed(16, 98, 1, 0));
+    // Another process took the whole machine during the second pair's bare window: both sides halved.
+    p.add(1, List.of(new BareResult(1, 50, SECOND, Latencies.of(1), 2 * SECOND)), closed(16, 30, 1, 0));
+    assertFalse(p.disturbed(0, 2));
+    assertTrue(p.disturbed(1, 2));
+    assertEquals(List.of(0), p.counted(2));
+    assertEquals(0.98, p.ratio(2), 1e-12);
+    assertEquals(List.of(0.98, 0.6), p.pairRatios(2));
   }
 
   @Test
@@ -100,7 +115,7 @@ class ReportTest {
     TargetPairs p = new TargetPairs(LoadTestRepository.MINILM);
     assertTrue(p.isEmpty());
     assertThrows(IllegalArgumentException.class, () -> p.add(1, List.of(), closed(16, 1, 1, 0)));
-    assertThrows(IllegalStateException.class, p::served);
+    assertThrows(IllegalStateException.class, () -> p.served(2));
   }
 
   @Test

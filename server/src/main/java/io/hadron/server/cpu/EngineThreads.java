@@ -21,17 +21,24 @@ import java.util.function.Supplier;
  * garbage collector's pauses stretched as its threads queued behind the engine too. A thread in the
  * {@code SCHED_IDLE} class is preempted at once by any thread of another class that wakes on its
  * core, so those run first, and the engine still gets every cycle they leave: all of them on a
- * machine that only serves. The cost falls on a machine where something else in the same process
- * group keeps the CPU busy: the engine then gets almost nothing. {@link EngineThreadPolicy#NORMAL}
- * is the way back to equal shares.
+ * machine that only serves. The cost falls where something else in the same cgroup (the container)
+ * or, without one, the same session keeps the CPU busy: the engine then gets almost nothing. {@link
+ * EngineThreadPolicy#NORMAL} is the way back to equal shares.
+ *
+ * <p>What it does not do: an instance thread preempted inside one of the batcher's short critical
+ * sections (handing a batch over, reporting itself free) holds that lock until its core is free of
+ * other work, and a safepoint waits for it likewise; these sections are a few field writes, so the
+ * wait is rare and short, but it is not zero.
  *
  * <p>How: a thread inherits its class from the thread that creates it, and an unprivileged thread
  * cannot leave {@code SCHED_IDLE}. So each instance thread enters the class itself when it starts
- * ({@link #enter}, run through the batcher's instance-thread set-up), and every engine load runs on a
- * short-lived thread that entered it first ({@link #callIn}), so the threads an engine starts while
- * loading, such as ONNX Runtime's intra-op pool, inherit it. (libtorch starts its pool on first use,
- * from an instance thread.) Event loops, schedulers, completers, loaders and the JVM's own threads keep
- * their class.
+ * ({@link #enter}, run through the batcher's instance-thread set-up), and every engine load (with
+ * its load-time optimization and auto-completion) runs on a short-lived thread that entered it first
+ * ({@link #callIn}), so the threads an engine starts while loading, such as ONNX Runtime's intra-op
+ * pool, inherit it. (libtorch starts its pool on first use, from an instance thread.) Event loops,
+ * schedulers, completers, loaders and the JVM's own threads keep their class. A library that starts a
+ * helper thread lazily from an engine thread gives it the class too; the CUDA driver's threads, on a
+ * GPU, are such.
  *
  * <p>Where the class cannot be had (not Linux, or the kernel refuses it, as some seccomp profiles
  * do), {@link #create} says so once in the log and everything stays {@link EngineThreadPolicy#NORMAL}.
@@ -100,7 +107,8 @@ public final class EngineThreads {
    * entered} the engine class, so that threads it creates are in it too, and returns its result;
    * with {@code NORMAL}, runs it on the calling thread. What {@code work} throws is thrown here.
    * The caller waits for the work to end even if interrupted (an engine load is not abandoned
-   * halfway, so nothing it allocated is left without an owner); its interrupt flag is restored.
+   * halfway, so nothing it allocated is left without an owner); its interrupt flag is restored. So
+   * an interrupt, such as the loader pool's at shutdown, does not cut a load short.
    */
   public <T> T callIn(String threadName, Supplier<T> work) {
     if (policy == EngineThreadPolicy.NORMAL) {
@@ -165,16 +173,41 @@ public final class EngineThreads {
     return refused.get();
   }
 
-  /** The C library's scheduling calls. A pid of 0 means the calling thread. */
+  /**
+   * The C library's scheduling calls, looked up once (on the first thread that needs them, which is
+   * the probe's, before it changes class). A pid of 0 means the calling thread.
+   */
   static final class Libc {
+    private static final Function SET;
+    private static final Function GET;
+    private static final String MISSING;
+
+    static {
+      Function set = null;
+      Function get = null;
+      String missing = null;
+      try {
+        NativeLibrary c = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
+        set = c.getFunction("sched_setscheduler");
+        get = c.getFunction("sched_getscheduler");
+      } catch (LinkageError | RuntimeException e) {
+        missing = "cannot call sched_setscheduler: " + e;
+      }
+      SET = set;
+      GET = get;
+      MISSING = missing;
+    }
+
     private Libc() {}
 
     /** Null when the calling thread is now SCHED_IDLE, else why not. */
     static String setIdle() {
+      if (MISSING != null) {
+        return MISSING;
+      }
       try {
-        Function f = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("sched_setscheduler");
         // struct sched_param { int sched_priority; }, which must be 0 outside the real-time classes.
-        int rc = f.invokeInt(new Object[] {0, SCHED_IDLE, new int[] {0}});
+        int rc = SET.invokeInt(new Object[] {0, SCHED_IDLE, new int[] {0}});
         return rc == 0 ? null : "sched_setscheduler(SCHED_IDLE) failed, errno " + Native.getLastError();
       } catch (LinkageError | RuntimeException e) {
         return "cannot call sched_setscheduler: " + e;
@@ -183,9 +216,11 @@ public final class EngineThreads {
 
     /** The calling thread's scheduling policy, or -1 when it cannot be read. */
     static int currentPolicy() {
+      if (MISSING != null) {
+        return -1;
+      }
       try {
-        Function f = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("sched_getscheduler");
-        return f.invokeInt(new Object[] {0});
+        return GET.invokeInt(new Object[] {0});
       } catch (LinkageError | RuntimeException e) {
         return -1;
       }

@@ -90,14 +90,18 @@ final class ModelLoader {
       if (!Files.isRegularFile(file)) {
         throw new HadronException.InvalidArgument("missing model file " + file);
       }
-      file = optimize(mv, config, file);
-      ModelConfig completed = withDefaultBatching(config, backend.complete(config, file, options));
-      reservation = memory.reserve(mv, completed, versionDir, file);
+      // Optimizing, auto-completing and loading all run the engine (optimizing and completing open
+      // sessions of their own): each on a thread in the engines' CPU class, so that the threads the
+      // engine starts inherit it.
+      String engineThread = mv.modelName() + "/" + mv.versionString() + "/engine";
+      Path source = file;
+      Path fileToLoad = engineThreads.callIn(engineThread, () -> optimize(mv, config, source));
+      ModelConfig completed = withDefaultBatching(config,
+          engineThreads.callIn(engineThread, () -> backend.complete(config, fileToLoad, options)));
+      reservation = memory.reserve(mv, completed, versionDir, fileToLoad);
       completed = reservation.placed(completed);
       ModelConfig toLoad = completed;
-      Path fileToLoad = file;
-      // On a thread in the engines' CPU class, so that the threads the engine starts inherit it.
-      loaded = reservation.measure(() -> engineThreads.callIn(mv.modelName() + "/" + mv.versionString() + "/engine",
+      loaded = reservation.measure(() -> engineThreads.callIn(engineThread,
           () -> backend.load(toLoad, fileToLoad, options)));
       // A version reloaded (after an unload or an eviction) keeps the metrics of its first load, so
       // that its counters continue rather than restart and Prometheus sees one series.
