@@ -2,10 +2,10 @@ package io.hadron.server.repository;
 
 import io.hadron.batching.ModelScheduler;
 import io.hadron.batching.SchedulerOptions;
-import io.hadron.server.cpu.EngineThreads;
 import io.hadron.core.HadronException;
 import io.hadron.core.spi.Backend;
 import io.hadron.core.spi.BackendOptions;
+import io.hadron.server.cpu.EngineThreads;
 import io.hadron.server.metrics.ModelStatistics;
 import io.hadron.server.metrics.ServerMetrics;
 import io.hadron.server.metrics.VersionMetrics;
