@@ -11,27 +11,18 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Blocks;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
-import io.hadron.backend.pytorch.BlockFactory;
-import io.hadron.core.config.ModelConfig;
+import io.hadron.backend.pytorch.TestNets;
+import io.hadron.backend.pytorch.TorchScriptArchives;
 import io.hadron.server.BinaryBodies.Reply;
 import io.hadron.server.repository.ModelControl;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -44,9 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PyTorchServingTest {
   static final int SEED = 42;
-  static final int CLASSES = 10;
+  static final int CLASSES = TestNets.CLASSES;
   static final int IMAGE_FLOATS = 3 * 32 * 32;
   static final double TOLERANCE = 1e-5;
   static final long RELOAD_BOUND_MIB = 48;
@@ -80,29 +68,6 @@ class PyTorchServingTest {
   static Model reference;
   static TestServer t;
 
-  /** conv 3→8 → relu → max-pool → conv 8→16 → relu → max-pool → flatten → linear 10, for 3×32×32. */
-  static Block cnn() {
-    return new SequentialBlock()
-        .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(8).build())
-        .add(Activation.reluBlock())
-        .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
-        .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(16).build())
-        .add(Activation.reluBlock())
-        .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
-        .add(Blocks.batchFlattenBlock())
-        .add(Linear.builder().setUnits(CLASSES).build());
-  }
-
-  /** What {@code hadron.djl.block_factory} names: the server builds the CNN with it. Stateless. */
-  public static final class CnnFactory implements BlockFactory {
-    public CnnFactory() {}
-
-    @Override
-    public Block newBlock(ModelConfig config) {
-      return cnn();
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
     offlineDjl();
@@ -110,7 +75,7 @@ class PyTorchServingTest {
     Path saved = dir.resolve("saved");
     try (Model model = Model.newInstance("cnn", Device.cpu(), "PyTorch")) {
       Engine.getEngine("PyTorch").setRandomSeed(SEED);
-      Block block = cnn();
+      Block block = TestNets.cnn();
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
       model.setBlock(block);
       model.save(saved, "cnn");
@@ -120,7 +85,7 @@ class PyTorchServingTest {
       Files.copy(saved.resolve("cnn-0000.params"), repo.resolve(name + "/1/model.pt"));
       Files.writeString(repo.resolve(name + "/config.pbtxt"), cnnConfig(name));
     }
-    torchScript(repo.resolve("ts/1/model.pt"));
+    TorchScriptArchives.twoInTwoOut(repo.resolve("ts/1/model.pt"));
     Files.writeString(repo.resolve("ts/config.pbtxt"), """
         name: "ts"
         platform: "pytorch_libtorch"
@@ -134,7 +99,7 @@ class PyTorchServingTest {
           { name: "OUTPUT__1" data_type: TYPE_FP32 dims: [ 4 ] }
         ]
         """);
-    torchScript(repo.resolve("noio/1/model.pt"));
+    TorchScriptArchives.twoInTwoOut(repo.resolve("noio/1/model.pt"));
     Files.writeString(repo.resolve("noio/config.pbtxt"), """
         name: "noio"
         platform: "pytorch_libtorch"
@@ -142,7 +107,7 @@ class PyTorchServingTest {
         """);
 
     reference = Model.newInstance("cnn", Device.cpu(), "PyTorch");
-    reference.setBlock(cnn());
+    reference.setBlock(TestNets.cnn());
     reference.load(saved, "cnn");
 
     t = new TestServer(ServerConfig.defaults().withModelRepository(repo).toBuilder()
@@ -180,7 +145,7 @@ class PyTorchServingTest {
         output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 10 ] } ]
         dynamic_batching { max_queue_delay_microseconds: 2000 }
         parameters { key: "hadron.djl.block_factory" value: { string_value: "%s" } }
-        """.formatted(name, CnnFactory.class.getName());
+        """.formatted(name, TestNets.CnnFactory.class.getName());
   }
 
   /** Direct DJL inference on the saved parameters: what the server must reproduce. Test thread only. */
@@ -448,53 +413,5 @@ class PyTorchServingTest {
     System.out.println("noio: load answered " + load.body() + "; index entry " + entry.encode());
     t.assertReady();
     assertEquals(200, t.get("/v2/models/cnn/ready").statusCode());
-  }
-
-  /**
-   * A minimal TorchScript archive, the zip layout {@code torch.jit.save} writes for a module without
-   * parameters: the module's source in {@code code/__torch__.py}, which libtorch compiles on load,
-   * and the pickled module object ({@code GLOBAL __torch__ Net}, {@code NEWOBJ}, {@code BUILD} with
-   * {@code {"training": True}}) in {@code data.pkl}. Entries are stored uncompressed.
-   */
-  static void torchScript(Path file) throws IOException {
-    String code = """
-        class Net(Module):
-          __parameters__ = []
-          __buffers__ = []
-          training : bool
-          def forward(self: __torch__.Net,
-            x: Tensor,
-            y: Tensor) -> Tuple[Tensor, Tensor]:
-            _0 = torch.relu(torch.add(x, y))
-            _1 = torch.mul(x, 2)
-            return (_0, _1)
-        """;
-    ByteArrayOutputStream data = new ByteArrayOutputStream();
-    data.writeBytes(new byte[] {(byte) 0x80, 2});
-    data.writeBytes("c__torch__\nNet\n)".getBytes(StandardCharsets.US_ASCII));
-    data.writeBytes(new byte[] {(byte) 0x81, '}', '(', 'X', 8, 0, 0, 0});
-    data.writeBytes("training".getBytes(StandardCharsets.US_ASCII));
-    data.writeBytes(new byte[] {(byte) 0x88, 'u', 'b', '.'});
-    Files.createDirectories(file.getParent());
-    try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
-      stored(zip, "archive/data.pkl", data.toByteArray());
-      stored(zip, "archive/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
-      stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
-      stored(zip, "archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-      stored(zip, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-    }
-  }
-
-  private static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-    ZipEntry e = new ZipEntry(name);
-    e.setMethod(ZipEntry.STORED);
-    e.setSize(bytes.length);
-    e.setCompressedSize(bytes.length);
-    CRC32 crc = new CRC32();
-    crc.update(bytes);
-    e.setCrc(crc.getValue());
-    zip.putNextEntry(e);
-    zip.write(bytes);
-    zip.closeEntry();
   }
 }

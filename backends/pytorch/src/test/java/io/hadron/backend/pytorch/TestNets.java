@@ -30,17 +30,18 @@ import java.util.Random;
 /**
  * The test CNN (conv 3→8 → relu → max-pool → conv 8→16 → relu → max-pool → flatten → linear 10,
  * for 3×32×32 images), its parameters written with DJL's {@code Model.save} into a model repository
- * version directory, and a direct DJL reference to compare the backend against.
+ * version directory, and a direct DJL reference to compare the backend against. Public, with
+ * {@link #cnn} and {@link CnnFactory}, for the server's PyTorch tests (this module's test jar).
  */
-final class TestNets {
+public final class TestNets {
   static final String CNN = "cnn";
   static final long[] IMAGE = {3, 32, 32};
-  static final int CLASSES = 10;
+  public static final int CLASSES = 10;
   static final int SEED = 42;
 
   private TestNets() {}
 
-  static Block cnn() {
+  public static Block cnn() {
     return new SequentialBlock()
         .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(8).build())
         .add(Activation.reluBlock())

@@ -20,8 +20,9 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>Enough to exercise the TorchScript path end to end (loading, positional arguments, tuple
  * outputs, every datatype) with real libtorch; models with weights come from {@code torch.jit.save}.
+ * Public for the server's PyTorch tests (this module's test jar).
  */
-final class TorchScriptArchives {
+public final class TorchScriptArchives {
   private TorchScriptArchives() {}
 
   /**
@@ -68,7 +69,7 @@ final class TorchScriptArchives {
   }
 
   /** {@code forward(x, y) = (relu(x + y), x * 2)}. */
-  static Path twoInTwoOut(Path file) {
+  public static Path twoInTwoOut(Path file) {
     return write(file, "x: Tensor,\n    y: Tensor) -> Tuple[Tensor, Tensor]",
         "    _0 = torch.relu(torch.add(x, y))\n    _1 = torch.mul(x, 2)\n    return (_0, _1)\n");
   }
